@@ -1,0 +1,78 @@
+package dev.backprop.kernels;
+
+import dev.backprop.DType;
+import dev.backprop.Tensor;
+import dev.backprop.ops.BinaryOp;
+import dev.backprop.ops.UnaryOp;
+
+/**
+ * The one seam between the ops and the loops that compute them. Every method takes and returns raw tensors
+ * (no autograd) and allocates its result contiguous.
+ *
+ * <p>{@link #REFERENCE} is the plain scalar implementation that defines the right answer; {@link #FAST} is the
+ * default, and overrides what has a faster kernel. Tests run both and compare. Switch with {@link #use}.
+ */
+public interface Kernels {
+
+    /** Elementwise predicates and logic producing bool (except SIGN, which keeps the input type). */
+    enum Comparison { EQ, NE, LT, LE, GT, GE, AND, OR, NOT, IS_NAN, IS_FINITE, SIGN }
+
+    /** Reductions over dimensions. */
+    enum Reduction { SUM, MAX, MIN, LOGSUMEXP, NORM2 }
+
+    /** The plain reference kernels. */
+    Kernels REFERENCE = new ReferenceKernels(new ReferenceGemm());
+
+    /** The default kernels: the reference ones with a blocked, multithreaded GEMM. */
+    Kernels FAST = new ReferenceKernels(new BlockedGemm());
+
+    /** The kernels in use. */
+    static Kernels active() {
+        return Holder.active;
+    }
+
+    /** Selects the kernels for all threads (tests compare {@link #REFERENCE} and {@link #FAST}). */
+    static void use(Kernels k) {
+        Holder.active = k;
+    }
+
+    /** op(x) elementwise; x must be float32 or float64. */
+    Tensor unary(UnaryOp op, Tensor x);
+
+    /** op(a, b) elementwise with broadcasting; float32 with float64 gives float64. */
+    Tensor binary(BinaryOp op, Tensor a, Tensor b);
+
+    /** A comparison or logical op, broadcasting; unary ones ignore {@code b}. */
+    Tensor compare(Comparison c, Tensor a, Tensor b);
+
+    /** A reduction over the sorted, distinct {@code dims}. */
+    Tensor reduce(Reduction r, Tensor x, int[] dims, boolean keepDim);
+
+    /** Index (int64) of the first maximum ({@code max}) or minimum along {@code dim}; NaN counts as the extreme. */
+    Tensor argReduce(Tensor x, int dim, boolean keepDim, boolean max);
+
+    /** softmax or log-softmax along {@code dim}; a slice of all −∞ gives 0 (or −∞ for log). */
+    Tensor softmax(Tensor x, int dim, boolean log);
+
+    /** Batched matrix product of tensors of rank ≥ 2 with broadcast batch dimensions. */
+    Tensor matmul(Tensor a, Tensor b);
+
+    /** A contiguous copy. */
+    Tensor contiguous(Tensor x);
+
+    /** A contiguous copy converted to {@code to}. */
+    Tensor cast(Tensor x, DType to);
+
+    /** Copies {@code src} (already of dst's shape and type; may be an expanded view) into the elements of dst. */
+    void copyInto(Tensor src, Tensor dst);
+
+    /** The matrix-multiply kernel. */
+    Gemm gemm();
+
+    /** Holds the active kernels. */
+    final class Holder {
+        private static volatile Kernels active = FAST;
+
+        private Holder() {}
+    }
+}

@@ -1,0 +1,318 @@
+package dev.backprop.kernels;
+
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The process-wide pool of worker threads that the kernels split their loops over.
+ *
+ * <p>There is one fixed pool, sized by default to {@link Runtime#availableProcessors()}, and resizable with
+ * {@link #setThreads(int)}. {@link #forRange(int, int, RangeBody)} splits an index range into at most
+ * {@link #threads()} contiguous chunks, runs the first chunk on the calling thread and the others on the
+ * workers, and returns when all are done.
+ *
+ * <p>It is built for many short calls (one per kernel invocation), so the hand-off is deliberately light:
+ * the workers are daemon threads that, after finishing a chunk, spin for a few microseconds waiting for the
+ * next one ({@link Thread#onSpinWait()}) before they park; a call publishes one small job object and wakes
+ * only workers that have actually parked. The common {@link java.util.concurrent.ForkJoinPool} costs far more
+ * per call than a small matrix product.
+ *
+ * <p>Nesting never oversubscribes: while a parallel call is running, any {@code forRange} made from inside
+ * it — on a worker, on the calling thread, or by any other thread that finds the pool busy — runs serially
+ * on the thread that made it. A call that runs inline (because {@code n <= grain} or there is one thread)
+ * does not occupy the pool, so calls nested in it may still go parallel.
+ */
+public final class Parallel {
+
+    /**
+     * The body of a parallel loop: processes the half-open index range {@code [start, end)}.
+     */
+    @FunctionalInterface
+    public interface RangeBody {
+        /**
+         * Processes indices {@code start} (inclusive) to {@code end} (exclusive).
+         *
+         * @param start first index of the chunk
+         * @param end   one past the last index of the chunk
+         */
+        void run(int start, int end);
+    }
+
+    /** How long an idle worker (or a caller waiting for workers) spins before parking, in nanoseconds. */
+    private static final long SPIN_NANOS = 50_000L;
+
+    private static final Object RESIZE_LOCK = new Object();
+
+    private static volatile Pool pool = new Pool(Math.max(1, Runtime.getRuntime().availableProcessors()));
+
+    private Parallel() {
+    }
+
+    /**
+     * The number of threads a parallel loop uses, counting the calling thread.
+     *
+     * @return the pool size, at least 1
+     */
+    public static int threads() {
+        return pool.size;
+    }
+
+    /**
+     * Resizes the pool to {@code n} threads in all (the calling thread plus {@code n - 1} workers). The old
+     * workers finish whatever chunk they are running and exit. {@code setThreads(1)} makes every loop serial.
+     * Calls already in flight complete on the old pool; calls that race with the resize may run serially.
+     *
+     * @param n the new number of threads, at least 1
+     * @throws IllegalArgumentException if {@code n < 1}
+     */
+    public static void setThreads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + n);
+        }
+        synchronized (RESIZE_LOCK) {
+            Pool old = pool;
+            if (old.size == n) {
+                return;
+            }
+            pool = new Pool(n);
+            old.shutdown();
+        }
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} split into at most {@link #threads()} contiguous chunks of at least
+     * {@code grain} indices each. One chunk runs on the calling thread, the others on pool workers; the call
+     * returns once every chunk has finished. If {@code n <= grain}, there is one thread, or the call is nested
+     * inside a running parallel loop, {@code body.run(0, n)} runs directly on the calling thread.
+     *
+     * <p>If any chunk throws, the first throwable is rethrown here after all chunks have finished (others are
+     * attached to it as suppressed exceptions). Writes made by the chunks are visible to the caller on return.
+     *
+     * @param n     the number of indices; nothing is run if {@code n == 0}
+     * @param grain the minimum chunk size (values below 1 count as 1)
+     * @param body  the loop body
+     * @throws IllegalArgumentException if {@code n < 0}
+     */
+    public static void forRange(int n, int grain, RangeBody body) {
+        Objects.requireNonNull(body, "body");
+        if (n <= 0) {
+            if (n < 0) {
+                throw new IllegalArgumentException("n must be >= 0, got " + n);
+            }
+            return;
+        }
+        if (grain < 1) {
+            grain = 1;
+        }
+        Pool p = pool;
+        int chunks = Math.min(p.size, n / grain);
+        if (chunks <= 1 || Thread.currentThread() instanceof Worker || !p.tryAcquire()) {
+            body.run(0, n);
+            return;
+        }
+        try {
+            p.run(new Job(body, n, chunks, Thread.currentThread()));
+        } finally {
+            p.release();
+        }
+    }
+
+    /** One parallel call: an immutable description plus its completion counter. */
+    private static final class Job {
+        final RangeBody body;
+        final int n;
+        final int chunks;
+        final Thread caller;
+        /** Chunks still running on workers. */
+        final AtomicInteger pending;
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        volatile boolean callerParked;
+
+        Job(RangeBody body, int n, int chunks, Thread caller) {
+            this.body = body;
+            this.n = n;
+            this.chunks = chunks;
+            this.caller = caller;
+            this.pending = new AtomicInteger(chunks - 1);
+        }
+
+        int start(int chunk) {
+            return (int) ((long) chunk * n / chunks);
+        }
+
+        void runChunk(int chunk) {
+            try {
+                body.run(start(chunk), start(chunk + 1));
+            } catch (Throwable t) {
+                fail(t);
+            }
+        }
+
+        void fail(Throwable t) {
+            if (!failure.compareAndSet(null, t)) {
+                Throwable first = failure.get();
+                if (first != t) {
+                    first.addSuppressed(t);
+                }
+            }
+        }
+
+        /** Called by a worker when its chunk is done. */
+        void workerDone() {
+            if (pending.decrementAndGet() == 0 && callerParked) {
+                LockSupport.unpark(caller);
+            }
+        }
+
+        void awaitWorkers() {
+            if (pending.get() == 0) {
+                return;
+            }
+            long spinStart = System.nanoTime();
+            int spins = 0;
+            while (pending.get() != 0) {
+                if ((++spins & 63) != 0 || System.nanoTime() - spinStart < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                callerParked = true;
+                if (pending.get() != 0) {
+                    LockSupport.park(this);
+                }
+                callerParked = false;
+            }
+        }
+    }
+
+    private static final class Pool {
+        final int size;
+        final Worker[] workers;
+        /** The latest job; workers compare identities to notice a new one. */
+        volatile Job job;
+        volatile boolean shut;
+        volatile boolean shutRequested;
+        /** Held by the one caller whose job is running; held for good once the pool is shut down. */
+        private final AtomicBoolean busy = new AtomicBoolean();
+
+        Pool(int size) {
+            this.size = size;
+            this.workers = new Worker[size - 1];
+            for (int i = 0; i < workers.length; i++) {
+                workers[i] = new Worker(this, i + 1);
+                workers[i].start();
+            }
+        }
+
+        boolean tryAcquire() {
+            return !busy.get() && busy.compareAndSet(false, true);
+        }
+
+        void release() {
+            busy.set(false);
+            if (shutRequested) {
+                finishShutdown();
+            }
+        }
+
+        void run(Job j) {
+            // The caller holds the pool, so it cannot be shut down under this job.
+            job = j;
+            for (int w = 0; w < j.chunks - 1; w++) {
+                Worker worker = workers[w];
+                if (worker.parked) {
+                    LockSupport.unpark(worker);
+                }
+            }
+            j.runChunk(0);
+            j.awaitWorkers();
+            job = null;
+            Throwable t = j.failure.get();
+            if (t != null) {
+                if (t instanceof RuntimeException re) {
+                    throw re;
+                }
+                if (t instanceof Error e) {
+                    throw e;
+                }
+                throw new RuntimeException(t);
+            }
+        }
+
+        /**
+         * Stops the workers once no job is running: either right here, or in {@link #release()} by the caller
+         * whose job is running now (which may be the thread calling this, from inside a loop body).
+         */
+        void shutdown() {
+            shutRequested = true;
+            finishShutdown();
+        }
+
+        private void finishShutdown() {
+            // Taking the pool for good means no new job can start on it; then the workers may go.
+            if (busy.compareAndSet(false, true)) {
+                shut = true;
+                for (Worker w : workers) {
+                    LockSupport.unpark(w);
+                }
+            }
+        }
+    }
+
+    private static final class Worker extends Thread {
+        private final Pool pool;
+        private final int index;
+        volatile boolean parked;
+
+        Worker(Pool pool, int index) {
+            super("backprop-worker-" + index);
+            this.pool = pool;
+            this.index = index;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            Job last = null;
+            while (true) {
+                Job j = awaitJob(last);
+                if (j == null) {
+                    return; // shut down
+                }
+                last = j;
+                if (index < j.chunks) {
+                    j.runChunk(index);
+                    j.workerDone();
+                }
+            }
+        }
+
+        /** Waits for a job other than {@code last}; returns null on shutdown. */
+        private Job awaitJob(Job last) {
+            long spinStart = System.nanoTime();
+            int spins = 0;
+            while (true) {
+                if (pool.shut) {
+                    return null;
+                }
+                Job j = pool.job;
+                if (j != null && j != last) {
+                    return j;
+                }
+                if ((++spins & 63) != 0 || System.nanoTime() - spinStart < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                parked = true;
+                j = pool.job;
+                if (!pool.shut && (j == null || j == last)) {
+                    LockSupport.park(this);
+                }
+                parked = false;
+                spinStart = System.nanoTime();
+            }
+        }
+    }
+}

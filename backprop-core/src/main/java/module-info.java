@@ -1,0 +1,11 @@
+/**
+ * backprop-core: n-dimensional tensors, reverse-mode automatic differentiation and the kernels behind them.
+ * It has no runtime dependencies.
+ */
+module dev.backprop.core {
+    exports dev.backprop;
+    exports dev.backprop.autograd;
+    exports dev.backprop.ops;
+    exports dev.backprop.kernels;
+    exports dev.backprop.io;
+}
