@@ -185,6 +185,15 @@ CASES = [
     ("matmul_bcast_batch", torch.matmul, [Fl((2, 1, 3, 4)), Fl((3, 4, 2))]),
     ("matmul_transposed", lambda a, b: torch.matmul(a.t(), b.t()), [Fl((4, 3)), Fl((5, 4))]),
     ("matmul_outer", torch.matmul, [Fl((3, 1)), Fl((1, 4))]),
+    # ---- losses
+    ("bce", lambda p, y: F.binary_cross_entropy(p, y, reduction="none"),
+     [Fl((2, 3), 0.05, 0.95), Fl((2, 3), 0.0, 1.0)]),
+    ("bce_mean", lambda p, y: F.binary_cross_entropy(p, y), [Fl((4,), 0.05, 0.95), Fl((4,), 0.0, 1.0, grad=False)]),
+    ("bce_logits", lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction="none"),
+     [Fl((2, 3), -30, 30), Fl((2, 3), 0.0, 1.0)]),
+    ("cross_entropy", lambda x, t: F.cross_entropy(x, t), [Fl((3, 4), -3, 3), Ix([1, 0, 3])]),
+    ("nll_sum", lambda x, t: F.nll_loss(x, t, reduction="sum"), [Fl((3, 4), -3, -0.1), Ix([2, 2, 0])]),
+    ("mse", lambda a, b: F.mse_loss(a, b), [Fl((2, 3)), Fl((2, 3))]),
     # ---- activations composed (a two-layer net as one function)
     ("mlp_tiny", lambda x, w1, b1, w2: torch.log_softmax(torch.tanh(x @ w1 + b1) @ w2, 1),
      [Fl((3, 4)), Fl((4, 5)), Fl((5,)), Fl((5, 2))]),

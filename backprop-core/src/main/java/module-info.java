@@ -8,4 +8,5 @@ module dev.backprop.core {
     exports dev.backprop.ops;
     exports dev.backprop.kernels;
     exports dev.backprop.io;
+    exports dev.backprop.nn;
 }

@@ -12,7 +12,11 @@ public final class Shape {
     /** Number of elements, computed in long so that [65536, 65536] gives 4,294,967,296 rather than wrapping. */
     public static long numel(int[] shape) {
         long n = 1;
-        for (int s : shape) n = Math.multiplyExact(n, (long) s);
+        try {
+            for (int s : shape) n = Math.multiplyExact(n, (long) s);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("shape " + str(shape) + " has more than 2^63 elements");
+        }
         return n;
     }
 

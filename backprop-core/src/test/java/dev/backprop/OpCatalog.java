@@ -1,5 +1,6 @@
 package dev.backprop;
 
+import dev.backprop.nn.Functional;
 import dev.backprop.ops.MovementOp;
 
 import java.util.LinkedHashMap;
@@ -151,6 +152,13 @@ final class OpCatalog {
         add("matmul_bcast_batch", x -> x[0].matmul(x[1]));
         add("matmul_transposed", x -> x[0].t().matmul(x[1].t()));
         add("matmul_outer", x -> x[0].matmul(x[1]));
+        // ---- losses
+        add("bce", x -> Functional.binaryCrossEntropy(x[0], x[1], Functional.Reduction.NONE));
+        add("bce_mean", x -> Functional.binaryCrossEntropy(x[0], x[1]));
+        add("bce_logits", x -> Functional.binaryCrossEntropyWithLogits(x[0], x[1], Functional.Reduction.NONE));
+        add("cross_entropy", x -> Functional.crossEntropy(x[0], x[1]));
+        add("nll_sum", x -> Functional.nllLoss(x[0], x[1], Functional.Reduction.SUM));
+        add("mse", x -> Functional.mseLoss(x[0], x[1], Functional.Reduction.MEAN));
         // ---- composed
         add("mlp_tiny", x -> x[0].matmul(x[1]).add(x[2]).tanh().matmul(x[3]).logSoftmax(1));
     }

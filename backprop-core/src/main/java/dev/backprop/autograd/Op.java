@@ -3,6 +3,7 @@ package dev.backprop.autograd;
 import dev.backprop.Tensor;
 import dev.backprop.ops.BinaryOp;
 import dev.backprop.ops.IndexOp;
+import dev.backprop.ops.LossOp;
 import dev.backprop.ops.MatMulOp;
 import dev.backprop.ops.MovementOp;
 import dev.backprop.ops.ReduceOp;
@@ -25,7 +26,7 @@ import java.util.Locale;
  * <p>The hierarchy is sealed: the op catalog test walks it and fails for any op that is not gradient-checked and
  * matched against PyTorch.
  */
-public sealed interface Op permits UnaryOp, BinaryOp, ReduceOp, SoftmaxOp, MovementOp, IndexOp, MatMulOp {
+public sealed interface Op permits UnaryOp, BinaryOp, ReduceOp, SoftmaxOp, MovementOp, IndexOp, MatMulOp, LossOp {
 
     /** Computes the output from the inputs' values. Called with grad mode off; records nothing. */
     Tensor forward(Tensor[] inputs);

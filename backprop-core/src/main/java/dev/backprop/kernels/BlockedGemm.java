@@ -8,39 +8,45 @@ import java.util.Arrays;
  *
  * <h2>Structure</h2>
  * <ul>
- *   <li><b>Threads</b> ({@link Parallel}) split the output statically: by column strips of N when N is wide
- *       enough (then every thread packs only its own part of B), otherwise by row pairs of M.</li>
- *   <li><b>Blocking</b>: each thread walks its part of C in column blocks of {@code nc} (~512 floats), and
- *       within those, K in blocks of {@code kc} (~256). The kc×nc block of op(B) is packed into a per-thread
- *       panel of separate row arrays (a transposed B is transposed while packing, so G·Bᵀ costs about what
- *       A·B costs), which stays in L2 while every row of the thread's M range streams over it.</li>
+ *   <li><b>Orientation</b>: the vector loops run along the columns of C. When C is narrow and tall (N small,
+ *       M larger, e.g. a 10-class output layer) the product is computed as Cᵀ = op(B)ᵀ·op(A)ᵀ instead, so they
+ *       run along M. All operands are addressed through element strides, so neither form copies anything
+ *       beyond the packing below.</li>
+ *   <li><b>Threads</b> ({@link Parallel}) split the output statically: by 16-column strips when there are
+ *       enough columns (then each thread packs only its own part of B), otherwise by pairs of rows.</li>
+ *   <li><b>Blocking</b>: each thread walks its part of C in column blocks of at most {@code nc} (512 floats or
+ *       256 doubles) and, inside those, K in blocks of at most {@code kc} (256); block sizes are balanced so
+ *       there is no thin last block. The kc×nc block of op(B) is packed into a per-thread panel of separate row
+ *       arrays (a transposed B is transposed while packing, so G·Bᵀ costs about what A·B costs); the panel
+ *       (512 KiB) stays in L2 while every row of the thread's M range streams over it.</li>
  *   <li><b>Micro-kernel</b>: two rows of C are copied into two per-thread row buffers and updated four K steps
- *       at a time: {@code c0[j] += a00*b0[j] + a01*b1[j] + a02*b2[j] + a03*b3[j]} (and the same for c1), a
- *       loop over j that C2 turns into SIMD code. Each loaded B vector feeds 8 multiply-adds. The arrays are
- *       distinct and indexed by the bare loop counter on purpose: C2 (as of JDK 25) gives up on vectorizing
- *       loops that mix several offset views of one array, which it cannot prove free of aliasing.
- *       Elements of op(A) are scalars read straight from A (strided when A is transposed; that is cheap next
- *       to the vector work they feed), so A is never packed.</li>
- *   <li>Problems below about 32k multiply-adds take a plain serial loop, where blocking would not pay.</li>
+ *       at a time, {@code c0[j] += a00*b0[j] + a01*b1[j] + a02*b2[j] + a03*b3[j]} and likewise for c1: a
+ *       loop over j that C2 compiles to SIMD code, where each loaded B vector feeds eight multiply-adds. The
+ *       arrays are distinct and indexed by the bare loop counter on purpose: C2 (JDK 25) does not vectorize
+ *       such a loop when it reads several offset views of one array, which it cannot prove free of aliasing.
+ *       Elements of op(A) are scalars read straight from A (strided when A is transposed, which costs little
+ *       next to the vector work each one feeds), so A is never packed.</li>
+ *   <li>Problems below 32k multiply-adds take a plain serial loop, where blocking does not pay.</li>
  * </ul>
  *
- * <p>Panels and row buffers live in {@link ThreadLocal}s and are reused across calls. float32 sums accumulate
- * in float (partial sums of four products, then into the row buffer), so results differ from
- * {@link ReferenceGemm}, which accumulates in double, by float32 rounding. Honours {@code accumulate}, offsets
- * and leading dimensions larger than the row width; M, N or K may be 0 ({@code k == 0} gives C = 0, or leaves
- * C unchanged when accumulating).
+ * <p>Panels and row buffers live in {@link ThreadLocal}s and are reused across calls (about 1 MiB per thread
+ * that has run both precisions). float32 sums accumulate in float (partial sums of four products, then into
+ * the row buffer), so results differ from {@link ReferenceGemm}, which accumulates in double, by float32
+ * rounding. Honours {@code accumulate}, offsets and leading dimensions larger than the row width; M, N or K
+ * may be 0 ({@code k == 0} gives C = 0, or leaves C unchanged when accumulating). When not accumulating, C is
+ * only written, never read.
  */
 public final class BlockedGemm implements Gemm {
 
     /** Problems with fewer multiply-adds than this take the simple serial loop. */
     static final long SMALL_WORK = 32L * 1024;
-    /** Depth of a K block. */
+    /** Largest depth of a K block. */
     static final int KC = 256;
-    /** Width of an N block, float32 (a 256×512 float panel is 512 KiB: it sits in a 1 MiB L2). */
+    /** Largest width of an N block, float32 (a 256×512 float panel is 512 KiB, half of a 1 MiB L2). */
     static final int NC_FLOAT = 512;
-    /** Width of an N block, float64 (same panel bytes as float32). */
+    /** Largest width of an N block, float64 (the same panel bytes as float32). */
     static final int NC_DOUBLE = 256;
-    /** Fewest multiply-adds worth handing to another thread (a few microseconds of work). */
+    /** Fewest multiply-adds worth handing to another thread (several microseconds of work). */
     static final long MIN_CHUNK_WORK = 1L << 17;
     /** Column strips handed to threads are multiples of this (a 64-byte line of floats). */
     static final int COL_UNIT = 16;
@@ -60,8 +66,8 @@ public final class BlockedGemm implements Gemm {
     }
 
     /**
-     * A configuration with other thresholds and block sizes, so tests can drive the blocked and parallel paths
-     * (block edges, several K and N blocks, thread splits) with small matrices.
+     * Another configuration of thresholds and block sizes, so that tests can drive the blocked and parallel
+     * paths (block edges, several K and N blocks, thread splits) with small matrices.
      */
     BlockedGemm(long smallWork, int kc, int ncFloat, int ncDouble, long minChunkWork) {
         if (kc < 1 || ncFloat < 1 || ncDouble < 1) {
@@ -89,59 +95,52 @@ public final class BlockedGemm implements Gemm {
         if (k == 0) {
             if (!accumulate) {
                 for (int i = 0; i < m; i++) {
-                    int ci = cOff + i * ldc;
-                    Arrays.fill(c, ci, ci + n, 0f);
+                    Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
                 }
             }
             return;
         }
-        long work = (long) m * n * k;
-        if (work < smallWork) {
-            smallS(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-            return;
-        }
-        int threads = (int) Math.min(Parallel.threads(), work / minChunkWork);
-        if (threads <= 1) {
-            blockedS(transA, transB, 0, m, 0, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-        } else if (splitColumns(m, n, threads)) {
-            int units = (n + COL_UNIT - 1) / COL_UNIT;
-            int grain = grain(minChunkWork, (long) m * k * COL_UNIT);
-            Parallel.forRange(units, grain, (s, e) -> blockedS(transA, transB, 0, m, s * COL_UNIT,
-                    Math.min(e * COL_UNIT, n), k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate));
+        // Element strides: op(A)(i, p) = a[aOff + i*aM + p*aK], op(B)(p, j) = b[bOff + p*bK + j*bN].
+        int aM = transA ? 1 : lda;
+        int aK = transA ? lda : 1;
+        int bK = transB ? 1 : ldb;
+        int bN = transB ? ldb : 1;
+        if ((long) m * n * k < smallWork) {
+            smallS(m, n, k, a, aOff, aM, aK, b, bOff, bK, bN, c, cOff, ldc, accumulate);
+        } else if (swap(m, n)) {
+            // Cᵀ = op(B)ᵀ · op(A)ᵀ, so that the vector loops run along the longer side M.
+            runS(n, m, k, b, bOff, bN, bK, a, aOff, aK, aM, c, cOff, 1, ldc, accumulate);
         } else {
-            int pairs = (m + 1) / 2;
-            int grain = grain(minChunkWork, 2L * n * k);
-            Parallel.forRange(pairs, grain, (s, e) -> blockedS(transA, transB, 2 * s, Math.min(2 * e, m), 0, n,
-                    k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate));
+            runS(m, n, k, a, aOff, aM, aK, b, bOff, bK, bN, c, cOff, ldc, 1, accumulate);
         }
     }
 
     /** Simple serial loops for small products. */
-    private static void smallS(boolean transA, boolean transB, int m, int n, int k,
-                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                               float[] c, int cOff, int ldc, boolean accumulate) {
-        int aRow = transA ? 1 : lda;
-        int aCol = transA ? lda : 1;
+    private static void smallS(int m, int n, int k, float[] a, int aOff, int aM, int aK,
+                               float[] b, int bOff, int bK, int bN, float[] c, int cOff, int ldc,
+                               boolean accumulate) {
         for (int i = 0; i < m; i++) {
             int ci = cOff + i * ldc;
-            int ai = aOff + i * aRow;
-            if (!transB) {
+            int ai = aOff + i * aM;
+            if (bN == 1) {
+                // Rows of op(B) are contiguous: axpy them into the row of C.
                 if (!accumulate) {
                     Arrays.fill(c, ci, ci + n, 0f);
                 }
                 for (int p = 0; p < k; p++) {
-                    float av = a[ai + p * aCol];
-                    int bi = bOff + p * ldb;
+                    float av = a[ai + p * aK];
+                    int bi = bOff + p * bK;
                     for (int j = 0; j < n; j++) {
                         c[ci + j] += av * b[bi + j];
                     }
                 }
             } else {
+                // Columns of op(B) are contiguous: dot products.
                 for (int j = 0; j < n; j++) {
-                    int bi = bOff + j * ldb;
+                    int bi = bOff + j * bN;
                     float s = 0f;
                     for (int p = 0; p < k; p++) {
-                        s += a[ai + p * aCol] * b[bi + p];
+                        s += a[ai + p * aK] * b[bi + p * bK];
                     }
                     c[ci + j] = accumulate ? c[ci + j] + s : s;
                 }
@@ -149,10 +148,30 @@ public final class BlockedGemm implements Gemm {
         }
     }
 
+    /** Splits the m×n product over the pool and runs the blocked loops; C(i, j) is c[cOff + i*cM + j*cN]. */
+    private void runS(int m, int n, int k, float[] a, int aOff, int aM, int aK, float[] b, int bOff, int bK,
+                      int bN, float[] c, int cOff, int cM, int cN, boolean accumulate) {
+        long work = (long) m * n * k;
+        int threads = (int) Math.min(Parallel.threads(), work / minChunkWork);
+        if (threads <= 1) {
+            blockedS(0, m, 0, n, k, a, aOff, aM, aK, b, bOff, bK, bN, c, cOff, cM, cN, accumulate);
+        } else if (splitColumns(m, n, threads)) {
+            int units = (n + COL_UNIT - 1) / COL_UNIT;
+            int grain = grain(minChunkWork, (long) m * k * COL_UNIT);
+            Parallel.forRange(units, grain, (s, e) -> blockedS(0, m, s * COL_UNIT, Math.min(e * COL_UNIT, n), k,
+                    a, aOff, aM, aK, b, bOff, bK, bN, c, cOff, cM, cN, accumulate));
+        } else {
+            int pairs = (m + 1) / 2;
+            int grain = grain(minChunkWork, 2L * n * k);
+            Parallel.forRange(pairs, grain, (s, e) -> blockedS(2 * s, Math.min(2 * e, m), 0, n, k,
+                    a, aOff, aM, aK, b, bOff, bK, bN, c, cOff, cM, cN, accumulate));
+        }
+    }
+
     /** Computes rows [i0, i1) × columns [j0, j1) of C on the calling thread. */
-    private void blockedS(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k,
-                          float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                          float[] c, int cOff, int ldc, boolean accumulate) {
+    private void blockedS(int i0, int i1, int j0, int j1, int k, float[] a, int aOff, int aM, int aK,
+                          float[] b, int bOff, int bK, int bN, float[] c, int cOff, int cM, int cN,
+                          boolean accumulate) {
         if (i0 >= i1 || j0 >= j1) {
             return;
         }
@@ -163,26 +182,18 @@ public final class BlockedGemm implements Gemm {
         float[][] panel = buf.panel;
         float[] t0 = buf.row0;
         float[] t1 = buf.row1;
-        // Step between consecutive K (aK) and consecutive M (aM) elements of op(A).
-        int aK = transA ? lda : 1;
-        int aM = transA ? 1 : lda;
         for (int jc = j0; jc < j1; jc += ncap) {
             int w = Math.min(ncap, j1 - jc);
             for (int pc = 0; pc < k; pc += kcap) {
                 int kb = Math.min(kcap, k - pc);
-                packS(transB, b, bOff, ldb, pc, kb, jc, w, panel);
+                packS(b, bOff + pc * bK + jc * bN, bK, bN, kb, w, panel);
                 boolean load = accumulate || pc > 0;
                 int i = i0;
                 for (; i + 1 < i1; i += 2) {
-                    int c0 = cOff + i * ldc + jc;
-                    int c1 = c0 + ldc;
-                    if (load) {
-                        System.arraycopy(c, c0, t0, 0, w);
-                        System.arraycopy(c, c1, t1, 0, w);
-                    } else {
-                        Arrays.fill(t0, 0, w, 0f);
-                        Arrays.fill(t1, 0, w, 0f);
-                    }
+                    int c0 = cOff + i * cM + jc * cN;
+                    int c1 = c0 + cM;
+                    loadRowS(load, c, c0, cN, t0, w);
+                    loadRowS(load, c, c1, cN, t1, w);
                     int ai = aOff + i * aM + pc * aK;
                     int p = 0;
                     for (; p + 3 < kb; p += 4, ai += 4 * aK) {
@@ -196,16 +207,12 @@ public final class BlockedGemm implements Gemm {
                     for (; p < kb; p++, ai += aK) {
                         kernel2x1(t0, t1, panel[p], a[ai], a[ai + aM], w);
                     }
-                    System.arraycopy(t0, 0, c, c0, w);
-                    System.arraycopy(t1, 0, c, c1, w);
+                    storeRowS(t0, c, c0, cN, w);
+                    storeRowS(t1, c, c1, cN, w);
                 }
                 if (i < i1) {
-                    int c0 = cOff + i * ldc + jc;
-                    if (load) {
-                        System.arraycopy(c, c0, t0, 0, w);
-                    } else {
-                        Arrays.fill(t0, 0, w, 0f);
-                    }
+                    int c0 = cOff + i * cM + jc * cN;
+                    loadRowS(load, c, c0, cN, t0, w);
                     int ai = aOff + i * aM + pc * aK;
                     int p = 0;
                     for (; p + 3 < kb; p += 4, ai += 4 * aK) {
@@ -215,40 +222,61 @@ public final class BlockedGemm implements Gemm {
                     for (; p < kb; p++, ai += aK) {
                         kernel1x1(t0, panel[p], a[ai], w);
                     }
-                    System.arraycopy(t0, 0, c, c0, w);
+                    storeRowS(t0, c, c0, cN, w);
                 }
             }
         }
     }
 
-    /** Copies the kb×w block of op(B) at (pc, jc) into panel rows 0..kb-1, columns 0..w-1. */
-    private static void packS(boolean transB, float[] b, int bOff, int ldb, int pc, int kb, int jc, int w,
-                              float[][] panel) {
-        if (!transB) {
+    /** Copies the kb×w block whose (0, 0) is b[base] (row step bK, column step bN) into the panel. */
+    private static void packS(float[] b, int base, int bK, int bN, int kb, int w, float[][] panel) {
+        if (bN == 1) {
             for (int p = 0; p < kb; p++) {
-                System.arraycopy(b, bOff + (pc + p) * ldb + jc, panel[p], 0, w);
+                System.arraycopy(b, base + p * bK, panel[p], 0, w);
             }
             return;
         }
-        // op(B)(p, j) = b[bOff + j*ldb + p]: read four rows of stored B at a time, write four columns.
+        // Transposing copy: walk four columns of the block at a time (contiguous when bK == 1).
         int j = 0;
         for (; j + 3 < w; j += 4) {
-            int s0 = bOff + (jc + j) * ldb + pc;
-            int s1 = s0 + ldb;
-            int s2 = s1 + ldb;
-            int s3 = s2 + ldb;
-            for (int p = 0; p < kb; p++) {
+            int s0 = base + j * bN;
+            int s1 = s0 + bN;
+            int s2 = s1 + bN;
+            int s3 = s2 + bN;
+            for (int p = 0, o = 0; p < kb; p++, o += bK) {
                 float[] row = panel[p];
-                row[j] = b[s0 + p];
-                row[j + 1] = b[s1 + p];
-                row[j + 2] = b[s2 + p];
-                row[j + 3] = b[s3 + p];
+                row[j] = b[s0 + o];
+                row[j + 1] = b[s1 + o];
+                row[j + 2] = b[s2 + o];
+                row[j + 3] = b[s3 + o];
             }
         }
         for (; j < w; j++) {
-            int s0 = bOff + (jc + j) * ldb + pc;
-            for (int p = 0; p < kb; p++) {
-                panel[p][j] = b[s0 + p];
+            int s0 = base + j * bN;
+            for (int p = 0, o = 0; p < kb; p++, o += bK) {
+                panel[p][j] = b[s0 + o];
+            }
+        }
+    }
+
+    private static void loadRowS(boolean load, float[] c, int base, int cN, float[] t, int w) {
+        if (!load) {
+            Arrays.fill(t, 0, w, 0f);
+        } else if (cN == 1) {
+            System.arraycopy(c, base, t, 0, w);
+        } else {
+            for (int j = 0; j < w; j++) {
+                t[j] = c[base + j * cN];
+            }
+        }
+    }
+
+    private static void storeRowS(float[] t, float[] c, int base, int cN, int w) {
+        if (cN == 1) {
+            System.arraycopy(t, 0, c, base, w);
+        } else {
+            for (int j = 0; j < w; j++) {
+                c[base + j * cN] = t[j];
             }
         }
     }
@@ -288,7 +316,7 @@ public final class BlockedGemm implements Gemm {
     }
 
     // ------------------------------------------------------------------------------------------------------
-    // float64: the same structure
+    // float64: the same code for doubles
     // ------------------------------------------------------------------------------------------------------
 
     @Override
@@ -302,58 +330,52 @@ public final class BlockedGemm implements Gemm {
         if (k == 0) {
             if (!accumulate) {
                 for (int i = 0; i < m; i++) {
-                    int ci = cOff + i * ldc;
-                    Arrays.fill(c, ci, ci + n, 0d);
+                    Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0d);
                 }
             }
             return;
         }
-        long work = (long) m * n * k;
-        if (work < smallWork) {
-            smallD(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-            return;
-        }
-        int threads = (int) Math.min(Parallel.threads(), work / minChunkWork);
-        if (threads <= 1) {
-            blockedD(transA, transB, 0, m, 0, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-        } else if (splitColumns(m, n, threads)) {
-            int units = (n + COL_UNIT - 1) / COL_UNIT;
-            int grain = grain(minChunkWork, (long) m * k * COL_UNIT);
-            Parallel.forRange(units, grain, (s, e) -> blockedD(transA, transB, 0, m, s * COL_UNIT,
-                    Math.min(e * COL_UNIT, n), k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate));
+        // Element strides: op(A)(i, p) = a[aOff + i*aM + p*aK], op(B)(p, j) = b[bOff + p*bK + j*bN].
+        int aM = transA ? 1 : lda;
+        int aK = transA ? lda : 1;
+        int bK = transB ? 1 : ldb;
+        int bN = transB ? ldb : 1;
+        if ((long) m * n * k < smallWork) {
+            smallD(m, n, k, a, aOff, aM, aK, b, bOff, bK, bN, c, cOff, ldc, accumulate);
+        } else if (swap(m, n)) {
+            // Cᵀ = op(B)ᵀ · op(A)ᵀ, so that the vector loops run along the longer side M.
+            runD(n, m, k, b, bOff, bN, bK, a, aOff, aK, aM, c, cOff, 1, ldc, accumulate);
         } else {
-            int pairs = (m + 1) / 2;
-            int grain = grain(minChunkWork, 2L * n * k);
-            Parallel.forRange(pairs, grain, (s, e) -> blockedD(transA, transB, 2 * s, Math.min(2 * e, m), 0, n,
-                    k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate));
+            runD(m, n, k, a, aOff, aM, aK, b, bOff, bK, bN, c, cOff, ldc, 1, accumulate);
         }
     }
 
-    private static void smallD(boolean transA, boolean transB, int m, int n, int k,
-                               double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
-                               double[] c, int cOff, int ldc, boolean accumulate) {
-        int aRow = transA ? 1 : lda;
-        int aCol = transA ? lda : 1;
+    /** Simple serial loops for small products. */
+    private static void smallD(int m, int n, int k, double[] a, int aOff, int aM, int aK,
+                               double[] b, int bOff, int bK, int bN, double[] c, int cOff, int ldc,
+                               boolean accumulate) {
         for (int i = 0; i < m; i++) {
             int ci = cOff + i * ldc;
-            int ai = aOff + i * aRow;
-            if (!transB) {
+            int ai = aOff + i * aM;
+            if (bN == 1) {
+                // Rows of op(B) are contiguous: axpy them into the row of C.
                 if (!accumulate) {
                     Arrays.fill(c, ci, ci + n, 0d);
                 }
                 for (int p = 0; p < k; p++) {
-                    double av = a[ai + p * aCol];
-                    int bi = bOff + p * ldb;
+                    double av = a[ai + p * aK];
+                    int bi = bOff + p * bK;
                     for (int j = 0; j < n; j++) {
                         c[ci + j] += av * b[bi + j];
                     }
                 }
             } else {
+                // Columns of op(B) are contiguous: dot products.
                 for (int j = 0; j < n; j++) {
-                    int bi = bOff + j * ldb;
+                    int bi = bOff + j * bN;
                     double s = 0d;
                     for (int p = 0; p < k; p++) {
-                        s += a[ai + p * aCol] * b[bi + p];
+                        s += a[ai + p * aK] * b[bi + p * bK];
                     }
                     c[ci + j] = accumulate ? c[ci + j] + s : s;
                 }
@@ -361,9 +383,30 @@ public final class BlockedGemm implements Gemm {
         }
     }
 
-    private void blockedD(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k,
-                          double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
-                          double[] c, int cOff, int ldc, boolean accumulate) {
+    /** Splits the m×n product over the pool and runs the blocked loops; C(i, j) is c[cOff + i*cM + j*cN]. */
+    private void runD(int m, int n, int k, double[] a, int aOff, int aM, int aK, double[] b, int bOff, int bK,
+                      int bN, double[] c, int cOff, int cM, int cN, boolean accumulate) {
+        long work = (long) m * n * k;
+        int threads = (int) Math.min(Parallel.threads(), work / minChunkWork);
+        if (threads <= 1) {
+            blockedD(0, m, 0, n, k, a, aOff, aM, aK, b, bOff, bK, bN, c, cOff, cM, cN, accumulate);
+        } else if (splitColumns(m, n, threads)) {
+            int units = (n + COL_UNIT - 1) / COL_UNIT;
+            int grain = grain(minChunkWork, (long) m * k * COL_UNIT);
+            Parallel.forRange(units, grain, (s, e) -> blockedD(0, m, s * COL_UNIT, Math.min(e * COL_UNIT, n), k,
+                    a, aOff, aM, aK, b, bOff, bK, bN, c, cOff, cM, cN, accumulate));
+        } else {
+            int pairs = (m + 1) / 2;
+            int grain = grain(minChunkWork, 2L * n * k);
+            Parallel.forRange(pairs, grain, (s, e) -> blockedD(2 * s, Math.min(2 * e, m), 0, n, k,
+                    a, aOff, aM, aK, b, bOff, bK, bN, c, cOff, cM, cN, accumulate));
+        }
+    }
+
+    /** Computes rows [i0, i1) × columns [j0, j1) of C on the calling thread. */
+    private void blockedD(int i0, int i1, int j0, int j1, int k, double[] a, int aOff, int aM, int aK,
+                          double[] b, int bOff, int bK, int bN, double[] c, int cOff, int cM, int cN,
+                          boolean accumulate) {
         if (i0 >= i1 || j0 >= j1) {
             return;
         }
@@ -374,25 +417,18 @@ public final class BlockedGemm implements Gemm {
         double[][] panel = buf.panel;
         double[] t0 = buf.row0;
         double[] t1 = buf.row1;
-        int aK = transA ? lda : 1;
-        int aM = transA ? 1 : lda;
         for (int jc = j0; jc < j1; jc += ncap) {
             int w = Math.min(ncap, j1 - jc);
             for (int pc = 0; pc < k; pc += kcap) {
                 int kb = Math.min(kcap, k - pc);
-                packD(transB, b, bOff, ldb, pc, kb, jc, w, panel);
+                packD(b, bOff + pc * bK + jc * bN, bK, bN, kb, w, panel);
                 boolean load = accumulate || pc > 0;
                 int i = i0;
                 for (; i + 1 < i1; i += 2) {
-                    int c0 = cOff + i * ldc + jc;
-                    int c1 = c0 + ldc;
-                    if (load) {
-                        System.arraycopy(c, c0, t0, 0, w);
-                        System.arraycopy(c, c1, t1, 0, w);
-                    } else {
-                        Arrays.fill(t0, 0, w, 0d);
-                        Arrays.fill(t1, 0, w, 0d);
-                    }
+                    int c0 = cOff + i * cM + jc * cN;
+                    int c1 = c0 + cM;
+                    loadRowD(load, c, c0, cN, t0, w);
+                    loadRowD(load, c, c1, cN, t1, w);
                     int ai = aOff + i * aM + pc * aK;
                     int p = 0;
                     for (; p + 3 < kb; p += 4, ai += 4 * aK) {
@@ -406,16 +442,12 @@ public final class BlockedGemm implements Gemm {
                     for (; p < kb; p++, ai += aK) {
                         kernel2x1(t0, t1, panel[p], a[ai], a[ai + aM], w);
                     }
-                    System.arraycopy(t0, 0, c, c0, w);
-                    System.arraycopy(t1, 0, c, c1, w);
+                    storeRowD(t0, c, c0, cN, w);
+                    storeRowD(t1, c, c1, cN, w);
                 }
                 if (i < i1) {
-                    int c0 = cOff + i * ldc + jc;
-                    if (load) {
-                        System.arraycopy(c, c0, t0, 0, w);
-                    } else {
-                        Arrays.fill(t0, 0, w, 0d);
-                    }
+                    int c0 = cOff + i * cM + jc * cN;
+                    loadRowD(load, c, c0, cN, t0, w);
                     int ai = aOff + i * aM + pc * aK;
                     int p = 0;
                     for (; p + 3 < kb; p += 4, ai += 4 * aK) {
@@ -425,38 +457,61 @@ public final class BlockedGemm implements Gemm {
                     for (; p < kb; p++, ai += aK) {
                         kernel1x1(t0, panel[p], a[ai], w);
                     }
-                    System.arraycopy(t0, 0, c, c0, w);
+                    storeRowD(t0, c, c0, cN, w);
                 }
             }
         }
     }
 
-    private static void packD(boolean transB, double[] b, int bOff, int ldb, int pc, int kb, int jc, int w,
-                              double[][] panel) {
-        if (!transB) {
+    /** Copies the kb×w block whose (0, 0) is b[base] (row step bK, column step bN) into the panel. */
+    private static void packD(double[] b, int base, int bK, int bN, int kb, int w, double[][] panel) {
+        if (bN == 1) {
             for (int p = 0; p < kb; p++) {
-                System.arraycopy(b, bOff + (pc + p) * ldb + jc, panel[p], 0, w);
+                System.arraycopy(b, base + p * bK, panel[p], 0, w);
             }
             return;
         }
+        // Transposing copy: walk four columns of the block at a time (contiguous when bK == 1).
         int j = 0;
         for (; j + 3 < w; j += 4) {
-            int s0 = bOff + (jc + j) * ldb + pc;
-            int s1 = s0 + ldb;
-            int s2 = s1 + ldb;
-            int s3 = s2 + ldb;
-            for (int p = 0; p < kb; p++) {
+            int s0 = base + j * bN;
+            int s1 = s0 + bN;
+            int s2 = s1 + bN;
+            int s3 = s2 + bN;
+            for (int p = 0, o = 0; p < kb; p++, o += bK) {
                 double[] row = panel[p];
-                row[j] = b[s0 + p];
-                row[j + 1] = b[s1 + p];
-                row[j + 2] = b[s2 + p];
-                row[j + 3] = b[s3 + p];
+                row[j] = b[s0 + o];
+                row[j + 1] = b[s1 + o];
+                row[j + 2] = b[s2 + o];
+                row[j + 3] = b[s3 + o];
             }
         }
         for (; j < w; j++) {
-            int s0 = bOff + (jc + j) * ldb + pc;
-            for (int p = 0; p < kb; p++) {
-                panel[p][j] = b[s0 + p];
+            int s0 = base + j * bN;
+            for (int p = 0, o = 0; p < kb; p++, o += bK) {
+                panel[p][j] = b[s0 + o];
+            }
+        }
+    }
+
+    private static void loadRowD(boolean load, double[] c, int base, int cN, double[] t, int w) {
+        if (!load) {
+            Arrays.fill(t, 0, w, 0d);
+        } else if (cN == 1) {
+            System.arraycopy(c, base, t, 0, w);
+        } else {
+            for (int j = 0; j < w; j++) {
+                t[j] = c[base + j * cN];
+            }
+        }
+    }
+
+    private static void storeRowD(double[] t, double[] c, int base, int cN, int w) {
+        if (cN == 1) {
+            System.arraycopy(t, 0, c, base, w);
+        } else {
+            for (int j = 0; j < w; j++) {
+                c[base + j * cN] = t[j];
             }
         }
     }
@@ -505,11 +560,19 @@ public final class BlockedGemm implements Gemm {
         }
     }
 
+    static final String FORCE_SWAP = System.getProperty("force.swap", "");
+    static final String FORCE = System.getProperty("force.split", "");
+    /** Whether to compute Cᵀ instead, so that the vector loops run along M: C is narrow and clearly taller. */
+    private static boolean swap(int m, int n) {
+        if (FORCE_SWAP.equals("y")) return true;
+        if (FORCE_SWAP.equals("n")) return false;
+        return n < 128 && m >= 2 * n;
+    }
+
     /**
      * Whether threads should take column strips (each then packs only its own columns of B) rather than row
-     * pairs (each then packs all of the B block). Columns win when every thread gets a few 16-wide units.
+     * pairs (each then packs all of the B block). Columns win when every thread gets a few 16-wide strips.
      */
-    static final String FORCE = System.getProperty("force.split", "");
     private static boolean splitColumns(int m, int n, int threads) {
         if (FORCE.equals("n")) return true;
         if (FORCE.equals("m")) return false;

@@ -15,10 +15,11 @@ import java.util.concurrent.locks.LockSupport;
  * workers, and returns when all are done.
  *
  * <p>It is built for many short calls (one per kernel invocation), so the hand-off is deliberately light:
- * the workers are daemon threads that, after finishing a chunk, spin for a few microseconds waiting for the
- * next one ({@link Thread#onSpinWait()}) before they park; a call publishes one small job object and wakes
- * only workers that have actually parked. The common {@link java.util.concurrent.ForkJoinPool} costs far more
- * per call than a small matrix product.
+ * a call publishes one small job object through a volatile field and unparks only workers that have actually
+ * parked. The workers are daemon threads that, after finishing a chunk, spin with {@link Thread#onSpinWait()}
+ * for a short while (200 µs by default; system property {@code backprop.parallel.spinMicros}) waiting for the
+ * next call, and only then park. A hand-off to a spinning worker costs well under a microsecond; the common
+ * {@link java.util.concurrent.ForkJoinPool} costs more per call than a small matrix product.
  *
  * <p>Nesting never oversubscribes: while a parallel call is running, any {@code forRange} made from inside
  * it — on a worker, on the calling thread, or by any other thread that finds the pool busy — runs serially
@@ -41,8 +42,15 @@ public final class Parallel {
         void run(int start, int end);
     }
 
-    /** How long an idle worker (or a caller waiting for workers) spins before parking, in nanoseconds. */
-    private static final long SPIN_NANOS = 50_000L;
+    /**
+     * How long a waiting thread (an idle worker, or a caller waiting for its workers) spins with
+     * {@link Thread#onSpinWait()} before it parks, in nanoseconds: system property
+     * {@code backprop.parallel.spinMicros}, default 200 µs. Waking a parked thread was measured at 60–100 µs
+     * in the virtual machines this was tuned on (tens of µs on bare metal), while a spinning worker picks up a
+     * call in well under a microsecond, so spinning through the short gaps between the kernels of one training
+     * step pays. Polling with {@link Thread#yield()} instead was measured to be as slow as parking there.
+     */
+    private static final long SPIN_NANOS = 1000L * Math.max(0L, Long.getLong("backprop.parallel.spinMicros", 200L));
 
     private static final Object RESIZE_LOCK = new Object();
 
@@ -120,6 +128,18 @@ public final class Parallel {
         }
     }
 
+    /**
+     * One step of an active wait that began at {@code since}; false once it is time to park. The clock is read
+     * only every 64 rounds.
+     */
+    private static boolean backOff(long since, int round) {
+        if ((round & 63) != 0 || System.nanoTime() - since < SPIN_NANOS) {
+            Thread.onSpinWait();
+            return true;
+        }
+        return false;
+    }
+
     /** One parallel call: an immutable description plus its completion counter. */
     private static final class Job {
         final RangeBody body;
@@ -171,11 +191,10 @@ public final class Parallel {
             if (pending.get() == 0) {
                 return;
             }
-            long spinStart = System.nanoTime();
-            int spins = 0;
+            long since = System.nanoTime();
+            int round = 0;
             while (pending.get() != 0) {
-                if ((++spins & 63) != 0 || System.nanoTime() - spinStart < SPIN_NANOS) {
-                    Thread.onSpinWait();
+                if (backOff(since, ++round)) {
                     continue;
                 }
                 callerParked = true;
@@ -291,8 +310,8 @@ public final class Parallel {
 
         /** Waits for a job other than {@code last}; returns null on shutdown. */
         private Job awaitJob(Job last) {
-            long spinStart = System.nanoTime();
-            int spins = 0;
+            long since = System.nanoTime();
+            int round = 0;
             while (true) {
                 if (pool.shut) {
                     return null;
@@ -301,8 +320,7 @@ public final class Parallel {
                 if (j != null && j != last) {
                     return j;
                 }
-                if ((++spins & 63) != 0 || System.nanoTime() - spinStart < SPIN_NANOS) {
-                    Thread.onSpinWait();
+                if (backOff(since, ++round)) {
                     continue;
                 }
                 parked = true;
@@ -311,7 +329,8 @@ public final class Parallel {
                     LockSupport.park(this);
                 }
                 parked = false;
-                spinStart = System.nanoTime();
+                since = System.nanoTime();
+                round = 0;
             }
         }
     }

@@ -102,6 +102,7 @@ public sealed interface IndexOp extends Op {
         public Tensor[] backward(Tensor g, Tensor[] in, Tensor out) {
             return new Tensor[] {Backprop.apply(new ScatterAdd(dim, index, in[0].shape()), g)};
         }
+        public boolean savesInputs() { return false; }
     }
 
     /** Zeros of {@code shape} with out[index[i][j]][j] += src[i][j] (dim 0). ∂: gather g by the index. */

@@ -1,0 +1,261 @@
+package dev.backprop.kernels;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link Parallel#forRange}: coverage, chunking rules, nesting, exceptions, resizing. Nothing here asserts on
+ * time; the {@link Timeout}s only turn a deadlock into a failure instead of a hung build.
+ */
+@Timeout(120)
+class ParallelTest {
+
+    private final int savedThreads = Parallel.threads();
+
+    @AfterEach
+    void restore() {
+        Parallel.setThreads(savedThreads);
+    }
+
+    /** A chunk as seen by the body. */
+    private record Chunk(int start, int end, Thread thread) {
+    }
+
+    private static List<Chunk> run(int n, int grain) {
+        AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(n, 1));
+        ConcurrentLinkedQueue<Chunk> chunks = new ConcurrentLinkedQueue<>();
+        Parallel.forRange(n, grain, (s, e) -> {
+            chunks.add(new Chunk(s, e, Thread.currentThread()));
+            for (int i = s; i < e; i++) {
+                hits.incrementAndGet(i);
+            }
+        });
+        for (int i = 0; i < n; i++) {
+            assertEquals(1, hits.get(i), "index " + i + " of " + n + " (grain " + grain + ")");
+        }
+        List<Chunk> list = new ArrayList<>(chunks);
+        list.sort((x, y) -> Integer.compare(x.start, y.start));
+        return list;
+    }
+
+    @Test
+    void everyIndexExactlyOnceInContiguousChunks() {
+        int[] ns = {1, 2, 3, 4, 5, 7, 8, 10, 31, 100, 1000, 4099};
+        int[] grains = {0, 1, 2, 3, 7, 64, 1000, 5000};
+        for (int threads : new int[] {1, 2, 3, 4, 7}) {
+            Parallel.setThreads(threads);
+            assertEquals(threads, Parallel.threads());
+            for (int n : ns) {
+                for (int grain : grains) {
+                    List<Chunk> chunks = run(n, grain);
+                    int g = Math.max(grain, 1);
+                    String what = "n=" + n + " grain=" + grain + " threads=" + threads + " " + chunks;
+                    assertTrue(chunks.size() <= threads, what);
+                    if (n <= g) {
+                        assertEquals(List.of(new Chunk(0, n, Thread.currentThread())), chunks, what);
+                    }
+                    int expectedStart = 0;
+                    for (Chunk c : chunks) {
+                        assertEquals(expectedStart, c.start, what);
+                        assertTrue(c.end - c.start >= Math.min(g, n), what);
+                        expectedStart = c.end;
+                    }
+                    assertEquals(n, expectedStart, what);
+                    // The calling thread always takes one chunk itself.
+                    assertTrue(chunks.stream().anyMatch(c -> c.thread == Thread.currentThread()), what);
+                }
+            }
+        }
+    }
+
+    @Test
+    void usesSeveralThreadsWhenThereIsEnoughWork() {
+        Parallel.setThreads(3);
+        List<Chunk> chunks = run(300, 1);
+        assertEquals(3, chunks.size());
+        assertEquals(3, chunks.stream().map(Chunk::thread).distinct().count());
+        assertEquals(List.of(0, 100, 200), chunks.stream().map(Chunk::start).toList());
+        assertTrue(chunks.stream().filter(c -> c.thread != Thread.currentThread())
+                .allMatch(c -> c.thread.isDaemon()), "workers must be daemon threads");
+    }
+
+    @Test
+    void zeroAndNegativeSizes() {
+        AtomicInteger calls = new AtomicInteger();
+        Parallel.forRange(0, 1, (s, e) -> calls.incrementAndGet());
+        assertEquals(0, calls.get());
+        assertThrows(IllegalArgumentException.class, () -> Parallel.forRange(-1, 1, (s, e) -> { }));
+        assertThrows(NullPointerException.class, () -> Parallel.forRange(10, 1, null));
+    }
+
+    @Test
+    void nestedCallsRunSeriallyOnTheirOwnThread() {
+        for (int threads : new int[] {2, 3, 4}) {
+            Parallel.setThreads(threads);
+            int outerN = 8;
+            AtomicIntegerArray inner = new AtomicIntegerArray(outerN * 1000);
+            ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+            Parallel.forRange(outerN, 1, (s, e) -> {
+                Thread outerThread = Thread.currentThread();
+                for (int o = s; o < e; o++) {
+                    int base = o * 1000;
+                    AtomicInteger calls = new AtomicInteger();
+                    Parallel.forRange(1000, 1, (is, ie) -> {
+                        calls.incrementAndGet();
+                        if (Thread.currentThread() != outerThread) {
+                            problems.add("inner chunk ran on another thread");
+                        }
+                        if (is != 0 || ie != 1000) {
+                            problems.add("inner call was split: [" + is + ", " + ie + ")");
+                        }
+                        // One more level down, still serial.
+                        Parallel.forRange(ie - is, 1, (js, je) -> {
+                            for (int i = js; i < je; i++) {
+                                inner.incrementAndGet(base + is + i);
+                            }
+                        });
+                    });
+                    if (calls.get() != 1) {
+                        problems.add("inner body ran " + calls.get() + " times");
+                    }
+                }
+            });
+            assertEquals(List.of(), new ArrayList<>(problems));
+            for (int i = 0; i < inner.length(); i++) {
+                assertEquals(1, inner.get(i));
+            }
+            // The pool is free again afterwards.
+            assertEquals(threads, run(1000, 1).size());
+        }
+    }
+
+    @Test
+    void exceptionsPropagateToTheCaller() {
+        Parallel.setThreads(4);
+        Thread caller = Thread.currentThread();
+        // Thrown in a worker's chunk.
+        IllegalStateException fromWorker = new IllegalStateException("worker");
+        IllegalStateException got = assertThrows(IllegalStateException.class,
+                () -> Parallel.forRange(400, 1, (s, e) -> {
+                    if (Thread.currentThread() != caller) {
+                        throw fromWorker;
+                    }
+                }));
+        assertSame(fromWorker, got);
+        // Thrown in the caller's own chunk, while workers finish theirs.
+        AtomicIntegerArray hits = new AtomicIntegerArray(400);
+        IllegalArgumentException fromCaller = new IllegalArgumentException("caller");
+        assertSame(fromCaller, assertThrows(IllegalArgumentException.class,
+                () -> Parallel.forRange(400, 1, (s, e) -> {
+                    for (int i = s; i < e; i++) {
+                        hits.incrementAndGet(i);
+                    }
+                    if (s == 0) {
+                        throw fromCaller;
+                    }
+                })));
+        for (int i = 0; i < 400; i++) {
+            assertEquals(1, hits.get(i), "other chunks still ran to completion");
+        }
+        // Errors too; every chunk throws, the rest arrive as suppressed exceptions.
+        AssertionError e = assertThrows(AssertionError.class,
+                () -> Parallel.forRange(400, 1, (s, end) -> {
+                    throw new AssertionError("chunk " + s);
+                }));
+        assertEquals(3, e.getSuppressed().length);
+        // Inline runs throw directly.
+        assertThrows(UnsupportedOperationException.class,
+                () -> Parallel.forRange(5, 10, (s, end) -> {
+                    throw new UnsupportedOperationException();
+                }));
+        // The pool still works.
+        assertEquals(4, run(400, 1).size());
+    }
+
+    @Test
+    void oneThreadRunsEverythingInline() {
+        Parallel.setThreads(1);
+        assertEquals(1, Parallel.threads());
+        List<Chunk> chunks = run(100_000, 1);
+        assertEquals(List.of(new Chunk(0, 100_000, Thread.currentThread())), chunks);
+        assertThrows(IllegalArgumentException.class, () -> Parallel.setThreads(0));
+        assertEquals(1, Parallel.threads());
+    }
+
+    @Test
+    void resizingFromInsideALoopBodyDoesNotDeadlock() {
+        Parallel.setThreads(2);
+        AtomicIntegerArray hits = new AtomicIntegerArray(100);
+        Parallel.forRange(100, 1, (s, e) -> {
+            if (s == 0) {
+                Parallel.setThreads(3);
+            }
+            for (int i = s; i < e; i++) {
+                hits.incrementAndGet(i);
+            }
+        });
+        for (int i = 0; i < 100; i++) {
+            assertEquals(1, hits.get(i));
+        }
+        assertEquals(3, Parallel.threads());
+        assertEquals(3, run(300, 1).size());
+    }
+
+    @Test
+    void concurrentCallersAllComplete() throws InterruptedException {
+        Parallel.setThreads(3);
+        int callers = 4;
+        List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < callers; t++) {
+            int seed = t;
+            Thread th = new Thread(() -> {
+                try {
+                    for (int rep = 0; rep < 300; rep++) {
+                        int n = 1 + (rep * 37 + seed * 11) % 500;
+                        AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                        Parallel.forRange(n, 1 + rep % 5, (s, e) -> {
+                            for (int i = s; i < e; i++) {
+                                hits.incrementAndGet(i);
+                            }
+                        });
+                        for (int i = 0; i < n; i++) {
+                            assertEquals(1, hits.get(i));
+                        }
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            threads.add(th);
+            th.start();
+        }
+        for (Thread th : threads) {
+            th.join();
+        }
+        assertEquals(List.of(), failures);
+    }
+
+    @Test
+    void workersPickUpCallsAfterIdling() throws InterruptedException {
+        // After a pause the workers have parked; a new call must wake them.
+        Parallel.setThreads(2);
+        for (int rep = 0; rep < 3; rep++) {
+            Thread.sleep(20);
+            assertEquals(2, run(1000, 1).size());
+        }
+    }
+}
