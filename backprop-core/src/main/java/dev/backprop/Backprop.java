@@ -1,6 +1,6 @@
 package dev.backprop;
 
-import dev.backprop.autograd.Op;
+import dev.backprop.ops.Op;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.backprop;
 
-import dev.backprop.autograd.Op;
+import dev.backprop.ops.Op;
 import dev.backprop.kernels.Kernels;
 import dev.backprop.ops.BinaryOp;
 import dev.backprop.ops.IndexOp;
@@ -37,7 +37,7 @@ import java.util.List;
  * <h2>Errors</h2>
  * Shape errors name the op and the shapes. Element counts are computed in {@code long}.
  */
-public final class Tensor {
+public class Tensor {
     private final Storage storage;
     private final int offset;
     private final int[] shape;
@@ -54,6 +54,11 @@ public final class Tensor {
         this.offset = offset;
         this.shape = shape;
         this.strides = strides;
+    }
+
+    /** A new leaf viewing the same elements as {@code data} (for {@link dev.backprop.nn.Parameter}). */
+    protected Tensor(Tensor data) {
+        this(data.storage, data.offset, data.shape, data.strides);
     }
 
     // ------------------------------------------------------------------------------------------------ creation

@@ -1,7 +1,6 @@
 package dev.backprop.ops;
 
 import dev.backprop.Tensor;
-import dev.backprop.autograd.Op;
 import dev.backprop.kernels.Kernels;
 
 /**

@@ -5,7 +5,6 @@ import dev.backprop.DType;
 import dev.backprop.Shape;
 import dev.backprop.Storage;
 import dev.backprop.Tensor;
-import dev.backprop.autograd.Op;
 import dev.backprop.kernels.Kernels;
 import dev.backprop.kernels.Strided;
 

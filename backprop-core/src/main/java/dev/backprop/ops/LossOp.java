@@ -3,7 +3,6 @@ package dev.backprop.ops;
 import dev.backprop.DType;
 import dev.backprop.Shape;
 import dev.backprop.Tensor;
-import dev.backprop.autograd.Op;
 import dev.backprop.kernels.Kernels;
 
 import java.util.Arrays;

@@ -4,7 +4,6 @@ import dev.backprop.Backprop;
 import dev.backprop.DType;
 import dev.backprop.Shape;
 import dev.backprop.Tensor;
-import dev.backprop.autograd.Op;
 import dev.backprop.kernels.Kernels;
 
 import java.util.Arrays;

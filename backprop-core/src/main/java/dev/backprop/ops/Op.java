@@ -1,14 +1,6 @@
-package dev.backprop.autograd;
+package dev.backprop.ops;
 
 import dev.backprop.Tensor;
-import dev.backprop.ops.BinaryOp;
-import dev.backprop.ops.IndexOp;
-import dev.backprop.ops.LossOp;
-import dev.backprop.ops.MatMulOp;
-import dev.backprop.ops.MovementOp;
-import dev.backprop.ops.ReduceOp;
-import dev.backprop.ops.SoftmaxOp;
-import dev.backprop.ops.UnaryOp;
 
 import java.util.Locale;
 
@@ -24,7 +16,8 @@ import java.util.Locale;
  * (output) shape, and the engine ({@link dev.backprop.Backprop}) sums each back to its input's shape, once.
  *
  * <p>The hierarchy is sealed: the op catalog test walks it and fails for any op that is not gradient-checked and
- * matched against PyTorch.
+ * matched against PyTorch. It lives in one package with its families because a sealed hierarchy may span
+ * packages only inside a named module, and backprop must also work from the class path.
  */
 public sealed interface Op permits UnaryOp, BinaryOp, ReduceOp, SoftmaxOp, MovementOp, IndexOp, MatMulOp, LossOp {
 
