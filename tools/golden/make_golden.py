@@ -194,6 +194,17 @@ CASES = [
     ("cross_entropy", lambda x, t: F.cross_entropy(x, t), [Fl((3, 4), -3, 3), Ix([1, 0, 3])]),
     ("nll_sum", lambda x, t: F.nll_loss(x, t, reduction="sum"), [Fl((3, 4), -3, -0.1), Ix([2, 2, 0])]),
     ("mse", lambda a, b: F.mse_loss(a, b), [Fl((2, 3)), Fl((2, 3))]),
+    ("l1", lambda a, b: F.l1_loss(a, b), [Fl((2, 3)), Fl((2, 3))]),
+    ("huber", lambda a, b: F.huber_loss(a, b, delta=0.7), [Fl((3, 4), -2, 2), Fl((3, 4), -2, 2, grad=False)]),
+    ("cross_entropy_smooth", lambda x, t: F.cross_entropy(x, t, label_smoothing=0.1), [Fl((3, 4), -3, 3), Ix([1, 0, 3])]),
+    ("cross_entropy_weighted", lambda x, t, w: F.cross_entropy(x, t, weight=w),
+     [Fl((4, 3), -3, 3), Ix([1, 0, 2, 2]), Fl((3,), 0.5, 2.0, grad=False)]),
+    ("cross_entropy_weighted_smooth", lambda x, t, w: F.cross_entropy(x, t, weight=w, label_smoothing=0.2),
+     [Fl((4, 3), -3, 3), Ix([1, 0, 2, 2]), Fl((3,), 0.5, 2.0, grad=False)]),
+    ("nll_weighted", lambda x, t, w: F.nll_loss(x, t, weight=w), [Fl((3, 4), -3, -0.1), Ix([2, 2, 0]), Fl((4,), 0.5, 2.0, grad=False)]),
+    # ---- layers
+    ("linear", lambda x, w, b: F.linear(x, w, b), [Fl((3, 4)), Fl((5, 4)), Fl((5,))]),
+    ("linear_batched", lambda x, w, b: F.linear(x, w, b), [Fl((2, 3, 4)), Fl((2, 4)), Fl((2,))]),
     # ---- activations composed (a two-layer net as one function)
     ("mlp_tiny", lambda x, w1, b1, w2: torch.log_softmax(torch.tanh(x @ w1 + b1) @ w2, 1),
      [Fl((3, 4)), Fl((4, 5)), Fl((5,)), Fl((5, 2))]),

@@ -9,4 +9,6 @@ module dev.backprop.core {
     exports dev.backprop.kernels;
     exports dev.backprop.io;
     exports dev.backprop.nn;
+    exports dev.backprop.optim;
+    exports dev.backprop.optim.schedule;
 }

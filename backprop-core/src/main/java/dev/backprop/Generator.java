@@ -7,6 +7,8 @@ package dev.backprop;
  * depend on the JDK version. Not thread-safe: give each thread its own generator (see {@link #split()}).
  */
 public final class Generator {
+    private static Generator defaultGenerator = new Generator(0);
+
     private long s0, s1, s2, s3;
     private double spareGaussian;
     private boolean hasSpare;
@@ -24,6 +26,19 @@ public final class Generator {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
+    }
+
+    /**
+     * The process-wide generator used where none is passed (weight initialisation, dropout), seeded with 0 at
+     * start-up. Reseed it with {@link #manualSeed} for a reproducible run, as PyTorch's {@code torch.manual_seed}.
+     */
+    public static synchronized Generator defaultGenerator() {
+        return defaultGenerator;
+    }
+
+    /** Reseeds the default generator. */
+    public static synchronized void manualSeed(long seed) {
+        defaultGenerator = new Generator(seed);
     }
 
     /** 64 uniformly random bits. */

@@ -159,6 +159,15 @@ final class OpCatalog {
         add("cross_entropy", x -> Functional.crossEntropy(x[0], x[1]));
         add("nll_sum", x -> Functional.nllLoss(x[0], x[1], Functional.Reduction.SUM));
         add("mse", x -> Functional.mseLoss(x[0], x[1], Functional.Reduction.MEAN));
+        add("l1", x -> Functional.l1Loss(x[0], x[1], Functional.Reduction.MEAN));
+        add("huber", x -> Functional.huberLoss(x[0], x[1], 0.7, Functional.Reduction.MEAN));
+        add("cross_entropy_smooth", x -> Functional.crossEntropy(x[0], x[1], null, 0.1, Functional.Reduction.MEAN));
+        add("cross_entropy_weighted", x -> Functional.crossEntropy(x[0], x[1], x[2], 0, Functional.Reduction.MEAN));
+        add("cross_entropy_weighted_smooth", x -> Functional.crossEntropy(x[0], x[1], x[2], 0.2, Functional.Reduction.MEAN));
+        add("nll_weighted", x -> Functional.nllLoss(x[0], x[1], x[2], Functional.Reduction.MEAN));
+        // ---- layers
+        add("linear", x -> Functional.linear(x[0], x[1], x[2]));
+        add("linear_batched", x -> Functional.linear(x[0], x[1], x[2]));
         // ---- composed
         add("mlp_tiny", x -> x[0].matmul(x[1]).add(x[2]).tanh().matmul(x[3]).logSoftmax(1));
     }

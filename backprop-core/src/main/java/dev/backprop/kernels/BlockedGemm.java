@@ -12,25 +12,31 @@ import java.util.Arrays;
  *       M larger, e.g. a 10-class output layer) the product is computed as Cᵀ = op(B)ᵀ·op(A)ᵀ instead, so they
  *       run along M. All operands are addressed through element strides, so neither form copies anything
  *       beyond the packing below.</li>
- *   <li><b>Threads</b> ({@link Parallel}) split the output statically: by 16-column strips when there are
- *       enough columns (then each thread packs only its own part of B), otherwise by pairs of rows.</li>
+ *   <li><b>Threads</b> ({@link Parallel}) split the output statically: by 16-column strips when each thread
+ *       still gets 256 columns or more (then each packs only its own part of B), otherwise by pairs of rows
+ *       (each packs the whole B block, but keeps long vector loops). A call is only split into chunks of at
+ *       least 2¹⁷ multiply-adds. Every element is summed in the same order however the work is split, so
+ *       results do not depend on the number of threads.</li>
  *   <li><b>Blocking</b>: each thread walks its part of C in column blocks of at most {@code nc} (512 floats or
  *       256 doubles) and, inside those, K in blocks of at most {@code kc} (256); block sizes are balanced so
  *       there is no thin last block. The kc×nc block of op(B) is packed into a per-thread panel of separate row
  *       arrays (a transposed B is transposed while packing, so G·Bᵀ costs about what A·B costs); the panel
  *       (512 KiB) stays in L2 while every row of the thread's M range streams over it.</li>
- *   <li><b>Micro-kernel</b>: two rows of C are copied into two per-thread row buffers and updated four K steps
- *       at a time, {@code c0[j] += a00*b0[j] + a01*b1[j] + a02*b2[j] + a03*b3[j]} and likewise for c1: a
- *       loop over j that C2 compiles to SIMD code, where each loaded B vector feeds eight multiply-adds. The
- *       arrays are distinct and indexed by the bare loop counter on purpose: C2 (JDK 25) does not vectorize
- *       such a loop when it reads several offset views of one array, which it cannot prove free of aliasing.
- *       Elements of op(A) are scalars read straight from A (strided when A is transposed, which costs little
- *       next to the vector work each one feeds), so A is never packed.</li>
+ *   <li><b>Micro-kernel</b>: a row of C is copied into a per-thread row buffer and updated eight K steps at a
+ *       time, {@code c[j] += a0*b0[j] + a1*b1[j] + … + a7*b7[j]}, a loop over j that C2 compiles to SIMD code
+ *       (eight loaded B vectors per load and store of C). Rows go in pairs, the second reusing the same eight
+ *       panel rows from L1; the K remainder takes 4- and 1-step versions. The arrays are distinct and indexed
+ *       by the bare loop counter on purpose: C2 (JDK 25) does not vectorize such a loop when it reads several
+ *       offset views of one array, which it cannot prove free of aliasing. Kernels that update two C rows in
+ *       one loop looked faster in isolation but were measured to vectorize only at half width or not at all
+ *       depending on call history and memory layout (15–50 GFLOPS per core); the one-row kernel holds
+ *       30–40. Elements of op(A) are scalars read straight from A (strided when A is transposed, which costs
+ *       little next to the vector work each one feeds), so A is never packed.</li>
  *   <li>Problems below 32k multiply-adds take a plain serial loop, where blocking does not pay.</li>
  * </ul>
  *
  * <p>Panels and row buffers live in {@link ThreadLocal}s and are reused across calls (about 1 MiB per thread
- * that has run both precisions). float32 sums accumulate in float (partial sums of four products, then into
+ * that has run both precisions). float32 sums accumulate in float (partial sums of eight products, then into
  * the row buffer), so results differ from {@link ReferenceGemm}, which accumulates in double, by float32
  * rounding. Honours {@code accumulate}, offsets and leading dimensions larger than the row width; M, N or K
  * may be 0 ({@code k == 0} gives C = 0, or leaves C unchanged when accumulating). When not accumulating, C is
@@ -190,37 +196,60 @@ public final class BlockedGemm implements Gemm {
                 boolean load = accumulate || pc > 0;
                 int i = i0;
                 for (; i + 1 < i1; i += 2) {
+                    // Two rows of C share each group of panel rows while it is in L1.
                     int c0 = cOff + i * cM + jc * cN;
                     int c1 = c0 + cM;
                     loadRowS(load, c, c0, cN, t0, w);
                     loadRowS(load, c, c1, cN, t1, w);
                     int ai = aOff + i * aM + pc * aK;
+                    int ei = ai + aM;
                     int p = 0;
-                    for (; p + 3 < kb; p += 4, ai += 4 * aK) {
-                        int q1 = ai + aK;
-                        int q2 = q1 + aK;
-                        int q3 = q2 + aK;
-                        kernel2x4(t0, t1, panel[p], panel[p + 1], panel[p + 2], panel[p + 3],
-                                a[ai], a[q1], a[q2], a[q3],
-                                a[ai + aM], a[q1 + aM], a[q2 + aM], a[q3 + aM], w);
+                    for (; p + 7 < kb; p += 8, ai += 8 * aK, ei += 8 * aK) {
+                        float[] b0 = panel[p];
+                        float[] b1 = panel[p + 1];
+                        float[] b2 = panel[p + 2];
+                        float[] b3 = panel[p + 3];
+                        float[] b4 = panel[p + 4];
+                        float[] b5 = panel[p + 5];
+                        float[] b6 = panel[p + 6];
+                        float[] b7 = panel[p + 7];
+                        kernel8(t0, b0, b1, b2, b3, b4, b5, b6, b7, a[ai], a[ai + aK], a[ai + 2 * aK],
+                                a[ai + 3 * aK], a[ai + 4 * aK], a[ai + 5 * aK], a[ai + 6 * aK], a[ai + 7 * aK], w);
+                        kernel8(t1, b0, b1, b2, b3, b4, b5, b6, b7, a[ei], a[ei + aK], a[ei + 2 * aK],
+                                a[ei + 3 * aK], a[ei + 4 * aK], a[ei + 5 * aK], a[ei + 6 * aK], a[ei + 7 * aK], w);
                     }
-                    for (; p < kb; p++, ai += aK) {
-                        kernel2x1(t0, t1, panel[p], a[ai], a[ai + aM], w);
+                    for (; p + 3 < kb; p += 4, ai += 4 * aK, ei += 4 * aK) {
+                        float[] b0 = panel[p];
+                        float[] b1 = panel[p + 1];
+                        float[] b2 = panel[p + 2];
+                        float[] b3 = panel[p + 3];
+                        kernel4(t0, b0, b1, b2, b3, a[ai], a[ai + aK], a[ai + 2 * aK], a[ai + 3 * aK], w);
+                        kernel4(t1, b0, b1, b2, b3, a[ei], a[ei + aK], a[ei + 2 * aK], a[ei + 3 * aK], w);
+                    }
+                    for (; p < kb; p++, ai += aK, ei += aK) {
+                        kernel1(t0, panel[p], a[ai], w);
+                        kernel1(t1, panel[p], a[ei], w);
                     }
                     storeRowS(t0, c, c0, cN, w);
                     storeRowS(t1, c, c1, cN, w);
                 }
                 if (i < i1) {
+                    // The odd last row: the same steps, so it is summed exactly like the others.
                     int c0 = cOff + i * cM + jc * cN;
                     loadRowS(load, c, c0, cN, t0, w);
                     int ai = aOff + i * aM + pc * aK;
                     int p = 0;
+                    for (; p + 7 < kb; p += 8, ai += 8 * aK) {
+                        kernel8(t0, panel[p], panel[p + 1], panel[p + 2], panel[p + 3], panel[p + 4], panel[p + 5],
+                                panel[p + 6], panel[p + 7], a[ai], a[ai + aK], a[ai + 2 * aK], a[ai + 3 * aK],
+                                a[ai + 4 * aK], a[ai + 5 * aK], a[ai + 6 * aK], a[ai + 7 * aK], w);
+                    }
                     for (; p + 3 < kb; p += 4, ai += 4 * aK) {
-                        kernel1x4(t0, panel[p], panel[p + 1], panel[p + 2], panel[p + 3],
+                        kernel4(t0, panel[p], panel[p + 1], panel[p + 2], panel[p + 3],
                                 a[ai], a[ai + aK], a[ai + 2 * aK], a[ai + 3 * aK], w);
                     }
                     for (; p < kb; p++, ai += aK) {
-                        kernel1x1(t0, panel[p], a[ai], w);
+                        kernel1(t0, panel[p], a[ai], w);
                     }
                     storeRowS(t0, c, c0, cN, w);
                 }
@@ -281,37 +310,26 @@ public final class BlockedGemm implements Gemm {
         }
     }
 
-    private static void kernel2x4(float[] c0, float[] c1, float[] b0, float[] b1, float[] b2, float[] b3,
-                                  float a0, float a1, float a2, float a3,
-                                  float e0, float e1, float e2, float e3, int w) {
+    /** {@code c[j] += a0·b0[j] + … + a7·b7[j]}: one store stream, which C2 vectorizes at full width. */
+    private static void kernel8(float[] c, float[] b0, float[] b1, float[] b2, float[] b3, float[] b4, float[] b5,
+                                float[] b6, float[] b7, float a0, float a1, float a2, float a3, float a4, float a5,
+                                float a6, float a7, int w) {
         for (int j = 0; j < w; j++) {
-            float x0 = b0[j];
-            float x1 = b1[j];
-            float x2 = b2[j];
-            float x3 = b3[j];
-            c0[j] += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
-            c1[j] += e0 * x0 + e1 * x1 + e2 * x2 + e3 * x3;
+            c[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j] + a4 * b4[j] + a5 * b5[j] + a6 * b6[j]
+                    + a7 * b7[j];
         }
     }
 
-    private static void kernel2x1(float[] c0, float[] c1, float[] b0, float a0, float e0, int w) {
+    private static void kernel4(float[] c, float[] b0, float[] b1, float[] b2, float[] b3,
+                                float a0, float a1, float a2, float a3, int w) {
         for (int j = 0; j < w; j++) {
-            float x0 = b0[j];
-            c0[j] += a0 * x0;
-            c1[j] += e0 * x0;
+            c[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
         }
     }
 
-    private static void kernel1x4(float[] c0, float[] b0, float[] b1, float[] b2, float[] b3,
-                                  float a0, float a1, float a2, float a3, int w) {
+    private static void kernel1(float[] c, float[] b0, float a0, int w) {
         for (int j = 0; j < w; j++) {
-            c0[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
-        }
-    }
-
-    private static void kernel1x1(float[] c0, float[] b0, float a0, int w) {
-        for (int j = 0; j < w; j++) {
-            c0[j] += a0 * b0[j];
+            c[j] += a0 * b0[j];
         }
     }
 
@@ -425,37 +443,60 @@ public final class BlockedGemm implements Gemm {
                 boolean load = accumulate || pc > 0;
                 int i = i0;
                 for (; i + 1 < i1; i += 2) {
+                    // Two rows of C share each group of panel rows while it is in L1.
                     int c0 = cOff + i * cM + jc * cN;
                     int c1 = c0 + cM;
                     loadRowD(load, c, c0, cN, t0, w);
                     loadRowD(load, c, c1, cN, t1, w);
                     int ai = aOff + i * aM + pc * aK;
+                    int ei = ai + aM;
                     int p = 0;
-                    for (; p + 3 < kb; p += 4, ai += 4 * aK) {
-                        int q1 = ai + aK;
-                        int q2 = q1 + aK;
-                        int q3 = q2 + aK;
-                        kernel2x4(t0, t1, panel[p], panel[p + 1], panel[p + 2], panel[p + 3],
-                                a[ai], a[q1], a[q2], a[q3],
-                                a[ai + aM], a[q1 + aM], a[q2 + aM], a[q3 + aM], w);
+                    for (; p + 7 < kb; p += 8, ai += 8 * aK, ei += 8 * aK) {
+                        double[] b0 = panel[p];
+                        double[] b1 = panel[p + 1];
+                        double[] b2 = panel[p + 2];
+                        double[] b3 = panel[p + 3];
+                        double[] b4 = panel[p + 4];
+                        double[] b5 = panel[p + 5];
+                        double[] b6 = panel[p + 6];
+                        double[] b7 = panel[p + 7];
+                        kernel8(t0, b0, b1, b2, b3, b4, b5, b6, b7, a[ai], a[ai + aK], a[ai + 2 * aK],
+                                a[ai + 3 * aK], a[ai + 4 * aK], a[ai + 5 * aK], a[ai + 6 * aK], a[ai + 7 * aK], w);
+                        kernel8(t1, b0, b1, b2, b3, b4, b5, b6, b7, a[ei], a[ei + aK], a[ei + 2 * aK],
+                                a[ei + 3 * aK], a[ei + 4 * aK], a[ei + 5 * aK], a[ei + 6 * aK], a[ei + 7 * aK], w);
                     }
-                    for (; p < kb; p++, ai += aK) {
-                        kernel2x1(t0, t1, panel[p], a[ai], a[ai + aM], w);
+                    for (; p + 3 < kb; p += 4, ai += 4 * aK, ei += 4 * aK) {
+                        double[] b0 = panel[p];
+                        double[] b1 = panel[p + 1];
+                        double[] b2 = panel[p + 2];
+                        double[] b3 = panel[p + 3];
+                        kernel4(t0, b0, b1, b2, b3, a[ai], a[ai + aK], a[ai + 2 * aK], a[ai + 3 * aK], w);
+                        kernel4(t1, b0, b1, b2, b3, a[ei], a[ei + aK], a[ei + 2 * aK], a[ei + 3 * aK], w);
+                    }
+                    for (; p < kb; p++, ai += aK, ei += aK) {
+                        kernel1(t0, panel[p], a[ai], w);
+                        kernel1(t1, panel[p], a[ei], w);
                     }
                     storeRowD(t0, c, c0, cN, w);
                     storeRowD(t1, c, c1, cN, w);
                 }
                 if (i < i1) {
+                    // The odd last row: the same steps, so it is summed exactly like the others.
                     int c0 = cOff + i * cM + jc * cN;
                     loadRowD(load, c, c0, cN, t0, w);
                     int ai = aOff + i * aM + pc * aK;
                     int p = 0;
+                    for (; p + 7 < kb; p += 8, ai += 8 * aK) {
+                        kernel8(t0, panel[p], panel[p + 1], panel[p + 2], panel[p + 3], panel[p + 4], panel[p + 5],
+                                panel[p + 6], panel[p + 7], a[ai], a[ai + aK], a[ai + 2 * aK], a[ai + 3 * aK],
+                                a[ai + 4 * aK], a[ai + 5 * aK], a[ai + 6 * aK], a[ai + 7 * aK], w);
+                    }
                     for (; p + 3 < kb; p += 4, ai += 4 * aK) {
-                        kernel1x4(t0, panel[p], panel[p + 1], panel[p + 2], panel[p + 3],
+                        kernel4(t0, panel[p], panel[p + 1], panel[p + 2], panel[p + 3],
                                 a[ai], a[ai + aK], a[ai + 2 * aK], a[ai + 3 * aK], w);
                     }
                     for (; p < kb; p++, ai += aK) {
-                        kernel1x1(t0, panel[p], a[ai], w);
+                        kernel1(t0, panel[p], a[ai], w);
                     }
                     storeRowD(t0, c, c0, cN, w);
                 }
@@ -516,37 +557,26 @@ public final class BlockedGemm implements Gemm {
         }
     }
 
-    private static void kernel2x4(double[] c0, double[] c1, double[] b0, double[] b1, double[] b2, double[] b3,
-                                  double a0, double a1, double a2, double a3,
-                                  double e0, double e1, double e2, double e3, int w) {
+    /** As for float32. */
+    private static void kernel8(double[] c, double[] b0, double[] b1, double[] b2, double[] b3, double[] b4,
+                                double[] b5, double[] b6, double[] b7, double a0, double a1, double a2, double a3,
+                                double a4, double a5, double a6, double a7, int w) {
         for (int j = 0; j < w; j++) {
-            double x0 = b0[j];
-            double x1 = b1[j];
-            double x2 = b2[j];
-            double x3 = b3[j];
-            c0[j] += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
-            c1[j] += e0 * x0 + e1 * x1 + e2 * x2 + e3 * x3;
+            c[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j] + a4 * b4[j] + a5 * b5[j] + a6 * b6[j]
+                    + a7 * b7[j];
         }
     }
 
-    private static void kernel2x1(double[] c0, double[] c1, double[] b0, double a0, double e0, int w) {
+    private static void kernel4(double[] c, double[] b0, double[] b1, double[] b2, double[] b3,
+                                double a0, double a1, double a2, double a3, int w) {
         for (int j = 0; j < w; j++) {
-            double x0 = b0[j];
-            c0[j] += a0 * x0;
-            c1[j] += e0 * x0;
+            c[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
         }
     }
 
-    private static void kernel1x4(double[] c0, double[] b0, double[] b1, double[] b2, double[] b3,
-                                  double a0, double a1, double a2, double a3, int w) {
+    private static void kernel1(double[] c, double[] b0, double a0, int w) {
         for (int j = 0; j < w; j++) {
-            c0[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
-        }
-    }
-
-    private static void kernel1x1(double[] c0, double[] b0, double a0, int w) {
-        for (int j = 0; j < w; j++) {
-            c0[j] += a0 * b0[j];
+            c[j] += a0 * b0[j];
         }
     }
 
@@ -560,28 +590,28 @@ public final class BlockedGemm implements Gemm {
         }
     }
 
-    static final String FORCE_SWAP = System.getProperty("force.swap", "");
-    static final String FORCE = System.getProperty("force.split", "");
-    /** Whether to compute Cᵀ instead, so that the vector loops run along M: C is narrow and clearly taller. */
+    /**
+     * Whether to compute Cᵀ instead, so that the vector loops run along M: C is narrow and clearly taller. (The
+     * vector loops lose most of their speed below ~100 elements; a 10-wide C runs 2–5× faster transposed.)
+     */
     private static boolean swap(int m, int n) {
-        if (FORCE_SWAP.equals("y")) return true;
-        if (FORCE_SWAP.equals("n")) return false;
         return n < 128 && m >= 2 * n;
     }
 
     /**
-     * Whether threads should take column strips (each then packs only its own columns of B) rather than row
-     * pairs (each then packs all of the B block). Columns win when every thread gets a few 16-wide strips.
+     * Whether threads should take column strips rather than pairs of rows. Strips mean each thread packs only its
+     * own columns of B, but also shorter vector loops; the loops lose efficiency below a few hundred elements
+     * (C2's pre- and post-loops), so rows win unless each thread still gets 256 columns or there are too few rows
+     * to go round.
      */
     private static boolean splitColumns(int m, int n, int threads) {
-        if (FORCE.equals("n")) return true;
-        if (FORCE.equals("m")) return false;
-        int units = (n + COL_UNIT - 1) / COL_UNIT;
-        if (units >= 4 * threads) {
+        if (n / threads >= 256) {
             return true;
         }
-        int pairs = (m + 1) / 2;
-        return pairs < 2 * threads && units > pairs;
+        if (m / threads >= 8) {
+            return false;
+        }
+        return (n + COL_UNIT - 1) / COL_UNIT > (m + 1) / 2;
     }
 
     /** The block size at most {@code max} that cuts {@code len} into equal blocks (no thin last block). */
@@ -595,7 +625,7 @@ public final class BlockedGemm implements Gemm {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (minWork + workPerUnit - 1) / workPerUnit));
     }
 
-    /** Per-thread float32 panel (separate row arrays) and two C row buffers. */
+    /** Per-thread float32 panel (separate row arrays, so C2 can vectorize) and two C row buffers. */
     private static final class FloatBuffers {
         float[][] panel = new float[0][];
         float[] row0 = new float[0];

@@ -12,14 +12,18 @@ import java.util.concurrent.locks.LockSupport;
  * <p>There is one fixed pool, sized by default to {@link Runtime#availableProcessors()}, and resizable with
  * {@link #setThreads(int)}. {@link #forRange(int, int, RangeBody)} splits an index range into at most
  * {@link #threads()} contiguous chunks, runs the first chunk on the calling thread and the others on the
- * workers, and returns when all are done.
+ * workers, and returns when all are done. The split depends only on the range, the grain and the pool size,
+ * never on timing. A caller that finishes its own chunk before a worker has picked up another runs that one
+ * too, so a worker that is slow to wake (or descheduled on a busy machine) does not hold the call up.
  *
  * <p>It is built for many short calls (one per kernel invocation), so the hand-off is deliberately light:
  * a call publishes one small job object through a volatile field and unparks only workers that have actually
  * parked. The workers are daemon threads that, after finishing a chunk, spin with {@link Thread#onSpinWait()}
  * for a short while (200 µs by default; system property {@code backprop.parallel.spinMicros}) waiting for the
  * next call, and only then park. A hand-off to a spinning worker costs well under a microsecond; the common
- * {@link java.util.concurrent.ForkJoinPool} costs more per call than a small matrix product.
+ * {@link java.util.concurrent.ForkJoinPool} costs more per call than a small matrix product. A pool with more
+ * threads than the machine has processors parks almost at once instead, since spinning there would hold a
+ * processor that another thread needs.
  *
  * <p>Nesting never oversubscribes: while a parallel call is running, any {@code forRange} made from inside
  * it — on a worker, on the calling thread, or by any other thread that finds the pool busy — runs serially
@@ -92,8 +96,9 @@ public final class Parallel {
 
     /**
      * Runs {@code body} over {@code [0, n)} split into at most {@link #threads()} contiguous chunks of at least
-     * {@code grain} indices each. One chunk runs on the calling thread, the others on pool workers; the call
-     * returns once every chunk has finished. If {@code n <= grain}, there is one thread, or the call is nested
+     * {@code grain} indices each (chunk c is {@code [c*n/chunks, (c+1)*n/chunks)}). The first chunk runs on the
+     * calling thread, the others on pool workers (or on the caller, if it gets to them first); the call returns
+     * once every chunk has finished. Each index is passed to exactly one chunk. If {@code n <= grain}, there is one thread, or the call is nested
      * inside a running parallel loop, {@code body.run(0, n)} runs directly on the calling thread.
      *
      * <p>If any chunk throws, the first throwable is rethrown here after all chunks have finished (others are
@@ -122,52 +127,74 @@ public final class Parallel {
             return;
         }
         try {
-            p.run(new Job(body, n, chunks, Thread.currentThread()));
+            p.run(body, n, chunks);
         } finally {
             p.release();
         }
     }
 
     /**
-     * One step of an active wait that began at {@code since}; false once it is time to park. The clock is read
-     * only every 64 rounds.
+     * One step of an active wait that began at {@code since} and may last {@code spin} ns; false once it is
+     * time to park. The clock is read only every 64 rounds.
      */
-    private static boolean backOff(long since, int round) {
-        if ((round & 63) != 0 || System.nanoTime() - since < SPIN_NANOS) {
+    private static boolean backOff(long since, int round, long spin) {
+        if ((round & 63) != 0 || System.nanoTime() - since < spin) {
             Thread.onSpinWait();
             return true;
         }
         return false;
     }
 
-    /** One parallel call: an immutable description plus its completion counter. */
+    /**
+     * One parallel call. Its chunks are fixed when it is created (so the split never depends on timing), but
+     * any thread may claim any chunk: the caller takes chunk 0, workers claim the rest as they arrive, and a
+     * caller that finishes first claims what is left, so a worker that is slow to wake (parked, or descheduled)
+     * delays nothing.
+     */
     private static final class Job {
         final RangeBody body;
         final int n;
         final int chunks;
         final Thread caller;
-        /** Chunks still running on workers. */
-        final AtomicInteger pending;
+        /** Which call of its pool this is; workers remember the number, not the job, so as not to keep it alive. */
+        final long seq;
+        /** The next chunk to hand out. */
+        final AtomicInteger next = new AtomicInteger(1);
+        /** Chunks not finished yet. */
+        final AtomicInteger unfinished;
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         volatile boolean callerParked;
 
-        Job(RangeBody body, int n, int chunks, Thread caller) {
+        Job(RangeBody body, int n, int chunks, Thread caller, long seq) {
             this.body = body;
             this.n = n;
             this.chunks = chunks;
             this.caller = caller;
-            this.pending = new AtomicInteger(chunks - 1);
+            this.seq = seq;
+            this.unfinished = new AtomicInteger(chunks);
         }
 
         int start(int chunk) {
             return (int) ((long) chunk * n / chunks);
         }
 
+        /** Runs one chunk and counts it finished, whatever it throws. */
         void runChunk(int chunk) {
             try {
                 body.run(start(chunk), start(chunk + 1));
             } catch (Throwable t) {
                 fail(t);
+            } finally {
+                if (unfinished.decrementAndGet() == 0 && Thread.currentThread() != caller && callerParked) {
+                    LockSupport.unpark(caller);
+                }
+            }
+        }
+
+        /** Claims and runs chunks until none is left to claim. */
+        void help() {
+            for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+                runChunk(c);
             }
         }
 
@@ -180,25 +207,21 @@ public final class Parallel {
             }
         }
 
-        /** Called by a worker when its chunk is done. */
-        void workerDone() {
-            if (pending.decrementAndGet() == 0 && callerParked) {
-                LockSupport.unpark(caller);
-            }
-        }
-
-        void awaitWorkers() {
-            if (pending.get() == 0) {
+        /** The caller's part: chunk 0, then whatever is unclaimed, then wait for chunks still running. */
+        void runAsCaller(long spin) {
+            runChunk(0);
+            help();
+            if (unfinished.get() == 0) {
                 return;
             }
             long since = System.nanoTime();
             int round = 0;
-            while (pending.get() != 0) {
-                if (backOff(since, ++round)) {
+            while (unfinished.get() != 0) {
+                if (backOff(since, ++round, spin)) {
                     continue;
                 }
                 callerParked = true;
-                if (pending.get() != 0) {
+                if (unfinished.get() != 0) {
                     LockSupport.park(this);
                 }
                 callerParked = false;
@@ -208,9 +231,17 @@ public final class Parallel {
 
     private static final class Pool {
         final int size;
+        /**
+         * How long waits spin here: {@link #SPIN_NANOS}, unless the pool has more threads than there are
+         * processors. Then a spinning thread would hold a processor that a thread it waits for needs, so waits
+         * park almost at once.
+         */
+        final long spinNanos;
         final Worker[] workers;
-        /** The latest job; workers compare identities to notice a new one. */
+        /** The running job, or null. */
         volatile Job job;
+        /** Number of the last job; written only by the caller holding the pool. */
+        private long seq;
         volatile boolean shut;
         volatile boolean shutRequested;
         /** Held by the one caller whose job is running; held for good once the pool is shut down. */
@@ -218,6 +249,8 @@ public final class Parallel {
 
         Pool(int size) {
             this.size = size;
+            this.spinNanos = size > Runtime.getRuntime().availableProcessors() ? Math.min(SPIN_NANOS, 2_000L)
+                    : SPIN_NANOS;
             this.workers = new Worker[size - 1];
             for (int i = 0; i < workers.length; i++) {
                 workers[i] = new Worker(this, i + 1);
@@ -236,8 +269,9 @@ public final class Parallel {
             }
         }
 
-        void run(Job j) {
+        void run(RangeBody body, int n, int chunks) {
             // The caller holds the pool, so it cannot be shut down under this job.
+            Job j = new Job(body, n, chunks, Thread.currentThread(), ++seq);
             job = j;
             for (int w = 0; w < j.chunks - 1; w++) {
                 Worker worker = workers[w];
@@ -245,8 +279,7 @@ public final class Parallel {
                     LockSupport.unpark(worker);
                 }
             }
-            j.runChunk(0);
-            j.awaitWorkers();
+            j.runAsCaller(spinNanos);
             job = null;
             Throwable t = j.failure.get();
             if (t != null) {
@@ -294,22 +327,21 @@ public final class Parallel {
 
         @Override
         public void run() {
-            Job last = null;
+            long last = 0;
             while (true) {
                 Job j = awaitJob(last);
                 if (j == null) {
                     return; // shut down
                 }
-                last = j;
+                last = j.seq;
                 if (index < j.chunks) {
-                    j.runChunk(index);
-                    j.workerDone();
+                    j.help();
                 }
             }
         }
 
-        /** Waits for a job other than {@code last}; returns null on shutdown. */
-        private Job awaitJob(Job last) {
+        /** Waits for a job newer than number {@code last}; returns null on shutdown. */
+        private Job awaitJob(long last) {
             long since = System.nanoTime();
             int round = 0;
             while (true) {
@@ -317,15 +349,15 @@ public final class Parallel {
                     return null;
                 }
                 Job j = pool.job;
-                if (j != null && j != last) {
+                if (j != null && j.seq != last) {
                     return j;
                 }
-                if (backOff(since, ++round)) {
+                if (backOff(since, ++round, pool.spinNanos)) {
                     continue;
                 }
                 parked = true;
                 j = pool.job;
-                if (!pool.shut && (j == null || j == last)) {
+                if (!pool.shut && (j == null || j.seq == last)) {
                     LockSupport.park(this);
                 }
                 parked = false;

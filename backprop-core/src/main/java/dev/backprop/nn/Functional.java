@@ -15,6 +15,15 @@ import java.util.Arrays;
 public final class Functional {
     private Functional() {}
 
+    /**
+     * The affine map of a fully connected layer: y = x·Wᵀ + b, with W of shape (out, in) and b of shape (out) or
+     * null; x is (…, in).
+     */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        Tensor y = x.matmul(weight.mT());
+        return bias == null ? y : y.add(bias);
+    }
+
     /** How a per-element loss is combined. */
     public enum Reduction { MEAN, SUM, NONE }
 
@@ -44,11 +53,7 @@ public final class Functional {
      * without ever forming σ(x); its gradient is σ(x) − y, exact even at x = 0.
      */
     public static Tensor binaryCrossEntropyWithLogits(Tensor x, Tensor y, Reduction reduction) {
-        if (!Arrays.equals(x.shape(), y.shape())) {
-            throw new IllegalArgumentException("binaryCrossEntropyWithLogits: input shape " + Shape.str(x.shape())
-                    + " and target shape " + Shape.str(y.shape()) + " must be equal");
-        }
-        Tensor yt = y.toType(x.dtype());
+        Tensor yt = checkSame("binaryCrossEntropyWithLogits", x, y);
         return reduce(yt.rsub(1).mul(x).add(x.neg().softplus()), reduction);
     }
 
@@ -62,15 +67,20 @@ public final class Functional {
      * indices of shape (N).
      */
     public static Tensor nllLoss(Tensor logProbs, Tensor target, Reduction reduction) {
-        if (logProbs.dim() != 2 || target.dim() != 1 || target.size(0) != logProbs.size(0)) {
-            throw new IllegalArgumentException("nllLoss: expects input (N, C) and target (N), got shapes "
-                    + Shape.str(logProbs.shape()) + " and " + Shape.str(target.shape()));
-        }
-        if (target.dtype() != DType.INT64) {
-            throw new IllegalArgumentException("nllLoss: the target must hold int64 class indices, got " + target.dtype());
-        }
-        Tensor picked = logProbs.gather(1, target.unsqueeze(1)).squeeze(1);
-        return reduce(picked.neg(), reduction);
+        return nllLoss(logProbs, target, null, reduction);
+    }
+
+    /**
+     * Weighted negative log-likelihood: −w[tᵢ]·logProbs[i, tᵢ]. With weights the mean divides by Σᵢ w[tᵢ] (as
+     * PyTorch), so a batch's loss does not depend on how many examples of each class it holds.
+     */
+    public static Tensor nllLoss(Tensor logProbs, Tensor target, Tensor weight, Reduction reduction) {
+        checkClassTargets("nllLoss", logProbs, target, weight);
+        Tensor picked = logProbs.gather(1, target.unsqueeze(1)).squeeze(1).neg();
+        if (weight == null) return reduce(picked, reduction);
+        Tensor w = weight.toType(logProbs.dtype()).indexSelect(0, target);
+        Tensor weighted = picked.mul(w);
+        return reduction == Reduction.MEAN ? weighted.sum().div(w.sum()) : reduce(weighted, reduction);
     }
 
     /**
@@ -78,7 +88,7 @@ public final class Functional {
      * logits; ∂/∂logits = softmax − onehot (divided by N for the mean).
      */
     public static Tensor crossEntropy(Tensor logits, Tensor target, Reduction reduction) {
-        return nllLoss(logits.logSoftmax(1), target, reduction);
+        return crossEntropy(logits, target, null, 0, reduction);
     }
 
     /** Mean cross-entropy from logits. */
@@ -86,9 +96,77 @@ public final class Functional {
         return crossEntropy(logits, target, Reduction.MEAN);
     }
 
+    /**
+     * Cross-entropy with optional class weights w (shape C) and label smoothing ε ∈ [0, 1), as PyTorch: the target
+     * distribution is (1 − ε)·onehot + ε/C, so loss = (1 − ε)·NLL_w + (ε/C)·Σ_c −w[c]·log p_c; the weighted mean
+     * divides both terms by Σᵢ w[tᵢ].
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor target, Tensor weight, double labelSmoothing, Reduction reduction) {
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+            throw new IllegalArgumentException("crossEntropy: label smoothing must be in [0, 1), got " + labelSmoothing);
+        }
+        checkClassTargets("crossEntropy", logits, target, weight);
+        Tensor logp = logits.logSoftmax(1);
+        Tensor nll = nllLoss(logp, target, weight, reduction);
+        if (labelSmoothing == 0) return nll;
+        int c = logits.size(1);
+        Tensor w = weight == null ? null : weight.toType(logp.dtype());
+        Tensor smooth = (w == null ? logp : logp.mul(w)).sum(1, false).neg();
+        Tensor smoothReduced = switch (reduction) {
+            case NONE -> smooth;
+            case SUM -> smooth.sum();
+            case MEAN -> w == null ? smooth.mean() : smooth.sum().div(w.indexSelect(0, target).sum());
+        };
+        return nll.mul(1 - labelSmoothing).add(smoothReduced.mul(labelSmoothing / c));
+    }
+
+    private static void checkClassTargets(String op, Tensor input, Tensor target, Tensor weight) {
+        if (input.dim() != 2 || target.dim() != 1 || target.size(0) != input.size(0)) {
+            throw new IllegalArgumentException(op + ": expects input (N, C) and target (N), got shapes "
+                    + Shape.str(input.shape()) + " and " + Shape.str(target.shape()));
+        }
+        if (target.dtype() != DType.INT64) {
+            throw new IllegalArgumentException(op + ": the target must hold int64 class indices, got " + target.dtype());
+        }
+        int c = input.size(1);
+        for (long t : target.toLongArray()) {
+            if (t < 0 || t >= c) {
+                throw new IllegalArgumentException(op + ": target class " + t + " is out of range for " + c + " classes");
+            }
+        }
+        if (weight != null && (weight.dim() != 1 || weight.size(0) != c)) {
+            throw new IllegalArgumentException(op + ": class weights must have shape [" + c + "], got " + Shape.str(weight.shape()));
+        }
+    }
+
+    private static Tensor checkSame(String op, Tensor a, Tensor b) {
+        if (!Arrays.equals(a.shape(), b.shape())) {
+            throw new IllegalArgumentException(op + ": input shape " + Shape.str(a.shape()) + " and target shape "
+                    + Shape.str(b.shape()) + " must be equal");
+        }
+        return b.toType(a.dtype());
+    }
+
     /** Mean squared error (a − b)². */
     public static Tensor mseLoss(Tensor a, Tensor b, Reduction reduction) {
-        Tensor d = a.sub(b);
+        Tensor d = a.sub(checkSame("mseLoss", a, b));
         return reduce(d.mul(d), reduction);
+    }
+
+    /** Mean absolute error |a − b| (its gradient at a = b is 0). */
+    public static Tensor l1Loss(Tensor a, Tensor b, Reduction reduction) {
+        return reduce(a.sub(checkSame("l1Loss", a, b)).abs(), reduction);
+    }
+
+    /**
+     * Huber loss: ½d² where |d| &lt; δ, δ(|d| − ½δ) beyond (d = a − b): quadratic near 0, linear for outliers,
+     * with a continuous gradient. PyTorch's default δ is 1.
+     */
+    public static Tensor huberLoss(Tensor a, Tensor b, double delta, Reduction reduction) {
+        if (!(delta > 0)) throw new IllegalArgumentException("huberLoss: delta must be positive, got " + delta);
+        Tensor d = a.sub(checkSame("huberLoss", a, b));
+        Tensor ad = d.abs();
+        Tensor loss = Tensor.where(ad.lt(delta), d.mul(d).mul(0.5), ad.sub(0.5 * delta).mul(delta));
+        return reduce(loss, reduction);
     }
 }

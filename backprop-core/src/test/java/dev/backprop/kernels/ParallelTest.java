@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
@@ -74,21 +76,35 @@ class ParallelTest {
                         expectedStart = c.end;
                     }
                     assertEquals(n, expectedStart, what);
-                    // The calling thread always takes one chunk itself.
-                    assertTrue(chunks.stream().anyMatch(c -> c.thread == Thread.currentThread()), what);
+                    // The calling thread always runs the first chunk itself.
+                    assertSame(Thread.currentThread(), chunks.get(0).thread, what);
                 }
             }
         }
     }
 
     @Test
-    void usesSeveralThreadsWhenThereIsEnoughWork() {
+    void usesSeveralThreadsWhenThereIsEnoughWork() throws InterruptedException {
         Parallel.setThreads(3);
-        List<Chunk> chunks = run(300, 1);
-        assertEquals(3, chunks.size());
-        assertEquals(3, chunks.stream().map(Chunk::thread).distinct().count());
-        assertEquals(List.of(0, 100, 200), chunks.stream().map(Chunk::start).toList());
-        assertTrue(chunks.stream().filter(c -> c.thread != Thread.currentThread())
+        // Every chunk waits until all three have started, so no thread can run two of them: the split must
+        // really go to three threads. (The wait is bounded only so that a broken pool fails instead of hanging.)
+        CountDownLatch started = new CountDownLatch(3);
+        ConcurrentLinkedQueue<Chunk> chunks = new ConcurrentLinkedQueue<>();
+        Parallel.forRange(300, 1, (s, e) -> {
+            chunks.add(new Chunk(s, e, Thread.currentThread()));
+            started.countDown();
+            try {
+                started.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        List<Chunk> list = new ArrayList<>(chunks);
+        list.sort((x, y) -> Integer.compare(x.start, y.start));
+        assertEquals(List.of(0, 100, 200), list.stream().map(Chunk::start).toList());
+        assertEquals(3, list.stream().map(Chunk::thread).distinct().count());
+        assertSame(Thread.currentThread(), list.get(0).thread, "the caller runs the first chunk");
+        assertTrue(list.stream().filter(c -> c.thread != Thread.currentThread())
                 .allMatch(c -> c.thread.isDaemon()), "workers must be daemon threads");
     }
 
@@ -145,16 +161,15 @@ class ParallelTest {
     @Test
     void exceptionsPropagateToTheCaller() {
         Parallel.setThreads(4);
-        Thread caller = Thread.currentThread();
-        // Thrown in a worker's chunk.
-        IllegalStateException fromWorker = new IllegalStateException("worker");
+        // Thrown in a chunk other than the caller's first one (usually run by a worker).
+        IllegalStateException fromLater = new IllegalStateException("later chunk");
         IllegalStateException got = assertThrows(IllegalStateException.class,
                 () -> Parallel.forRange(400, 1, (s, e) -> {
-                    if (Thread.currentThread() != caller) {
-                        throw fromWorker;
+                    if (s == 200) {
+                        throw fromLater;
                     }
                 }));
-        assertSame(fromWorker, got);
+        assertSame(fromLater, got);
         // Thrown in the caller's own chunk, while workers finish theirs.
         AtomicIntegerArray hits = new AtomicIntegerArray(400);
         IllegalArgumentException fromCaller = new IllegalArgumentException("caller");

@@ -1,0 +1,141 @@
+package dev.backprop.cli;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A small command-line parser: {@code --name value}, {@code --name=value} and {@code --flag}, positional
+ * arguments, generated help, and one-line errors that list the valid choices. (backprop-cli has no dependencies:
+ * a parser library would add a jar and start-up time for a page of code.)
+ */
+final class Options {
+    /** One option: its name without dashes, the value's placeholder (null for a flag), help and default. */
+    record Opt(String name, String value, String help, String defaultText) {
+        static Opt flag(String name, String help) {
+            return new Opt(name, null, help, null);
+        }
+
+        static Opt value(String name, String value, String help, String defaultText) {
+            return new Opt(name, value, help, defaultText);
+        }
+    }
+
+    private final String command;
+    private final Map<String, String> values = new LinkedHashMap<>();
+    private final List<String> positional = new ArrayList<>();
+
+    private Options(String command) {
+        this.command = command;
+    }
+
+    static Options parse(String command, List<Opt> specs, String[] args) {
+        Map<String, Opt> byName = new LinkedHashMap<>();
+        for (Opt o : specs) byName.put(o.name(), o);
+        Options out = new Options(command);
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.startsWith("--") && a.length() > 2) {
+                String name = a.substring(2), value = null;
+                int eq = name.indexOf('=');
+                if (eq >= 0) {
+                    value = name.substring(eq + 1);
+                    name = name.substring(0, eq);
+                }
+                Opt o = byName.get(name);
+                if (o == null) {
+                    throw new UserError(command + ": unknown option --" + name + "; valid options: "
+                            + String.join(", ", specs.stream().map(s -> "--" + s.name()).toList()));
+                }
+                if (o.value() == null) {
+                    if (value != null) throw new UserError(command + ": --" + name + " takes no value");
+                    out.values.put(name, "true");
+                } else {
+                    if (value == null) {
+                        if (i + 1 >= args.length) throw new UserError(command + ": --" + name + " needs a value (" + o.value() + ")");
+                        value = args[++i];
+                    }
+                    out.values.put(name, value);
+                }
+            } else if (a.equals("-h")) {
+                out.values.put("help", "true");
+            } else {
+                out.positional.add(a);
+            }
+        }
+        return out;
+    }
+
+    boolean has(String name) {
+        return values.containsKey(name);
+    }
+
+    String get(String name, String fallback) {
+        return values.getOrDefault(name, fallback);
+    }
+
+    String get(String name) {
+        return values.get(name);
+    }
+
+    List<String> positional() {
+        return positional;
+    }
+
+    int intValue(String name, int fallback) {
+        String v = values.get(name);
+        if (v == null) return fallback;
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new UserError(command + ": --" + name + " expects a whole number, got '" + v + "'");
+        }
+    }
+
+    double doubleValue(String name, double fallback) {
+        String v = values.get(name);
+        if (v == null) return fallback;
+        try {
+            double d = Double.parseDouble(v.trim());
+            if (!Double.isFinite(d)) throw new NumberFormatException();
+            return d;
+        } catch (NumberFormatException e) {
+            throw new UserError(command + ": --" + name + " expects a number, got '" + v + "'");
+        }
+    }
+
+    long longValue(String name, long fallback) {
+        String v = values.get(name);
+        if (v == null) return fallback;
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new UserError(command + ": --" + name + " expects a whole number, got '" + v + "'");
+        }
+    }
+
+    /** The value, which must be one of {@code choices} (case-insensitive); errors list them. */
+    String choice(String name, String fallback, List<String> choices) {
+        String v = values.getOrDefault(name, fallback);
+        if (v == null) return null;
+        String k = v.toLowerCase(Locale.ROOT);
+        if (!choices.contains(k)) {
+            throw new UserError(command + ": --" + name + " '" + v + "' is not valid; choose one of: " + String.join(", ", choices));
+        }
+        return k;
+    }
+
+    /** Help text: usage line, description, and one line per option. */
+    static String help(String usage, String description, List<Opt> specs) {
+        StringBuilder sb = new StringBuilder("usage: ").append(usage).append("\n\n").append(description).append("\n\noptions:\n");
+        for (Opt o : specs) {
+            String left = "  --" + o.name() + (o.value() == null ? "" : " " + o.value());
+            sb.append(String.format(Locale.ROOT, "%-30s %s", left, o.help()));
+            if (o.defaultText() != null) sb.append(" (default: ").append(o.defaultText()).append(')');
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+}

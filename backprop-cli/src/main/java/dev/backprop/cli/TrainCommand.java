@@ -1,0 +1,341 @@
+package dev.backprop.cli;
+
+import dev.backprop.Generator;
+import dev.backprop.data.DataSets;
+import dev.backprop.data.LabeledData;
+import dev.backprop.data.LoadOptions;
+import dev.backprop.data.Normalization;
+import dev.backprop.data.Split;
+import dev.backprop.data.Task;
+import dev.backprop.data.TensorDataset;
+import dev.backprop.io.Json;
+import dev.backprop.io.ModelFiles;
+import dev.backprop.io.ModelSpec;
+import dev.backprop.kernels.Parallel;
+import dev.backprop.nn.Init;
+import dev.backprop.nn.Linear;
+import dev.backprop.nn.Module;
+import dev.backprop.nn.Sequential;
+import dev.backprop.optim.Adagrad;
+import dev.backprop.optim.Adam;
+import dev.backprop.optim.AdamW;
+import dev.backprop.optim.Optimizer;
+import dev.backprop.optim.RMSprop;
+import dev.backprop.optim.SGD;
+import dev.backprop.optim.schedule.CosineAnnealingLR;
+import dev.backprop.optim.schedule.ExponentialLR;
+import dev.backprop.optim.schedule.LRScheduler;
+import dev.backprop.optim.schedule.LinearLR;
+import dev.backprop.optim.schedule.MultiStepLR;
+import dev.backprop.optim.schedule.ReduceLROnPlateau;
+import dev.backprop.optim.schedule.StepLR;
+import dev.backprop.optim.schedule.WarmupCosine;
+import dev.backprop.train.EarlyStopping;
+import dev.backprop.train.Evaluation;
+import dev.backprop.train.History;
+import dev.backprop.train.HtmlReport;
+import dev.backprop.train.ModelSummary;
+import dev.backprop.train.Objective;
+import dev.backprop.train.Progress;
+import dev.backprop.train.Trainer;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import static dev.backprop.cli.Options.Opt;
+
+/** {@code backprop train}: trains a network on a data set and writes the model files and a report. */
+final class TrainCommand implements Main.Command {
+    static final List<String> OPTIMIZERS = List.of("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw");
+    static final List<String> SCHEDULES = List.of("none", "step", "multistep", "exponential", "cosine", "warmup-cosine",
+            "linear-warmup", "plateau");
+    static final List<String> NORMALIZE = List.of("auto", "global", "per-feature", "none");
+
+    static final List<Opt> OPTIONS = List.of(
+            Opt.value("data", "NAME", "digits, fashion-mnist, mnist, xor, a directory of IDX files, or a .csv file", "digits"),
+            Opt.value("model", "SPEC", "a preset (mlp, mlp:256,128, linear) or a JSON model file", "per data set"),
+            Opt.value("activation", "NAME", "relu, leaky-relu, sigmoid, tanh, gelu", "relu"),
+            Opt.value("init", "NAME", "default (PyTorch's uniform), xavier-uniform, xavier-normal, kaiming-uniform, kaiming-normal", "default"),
+            Opt.value("loss", "NAME", Objective.NAMES, "cross-entropy; mse for regression"),
+            Opt.value("optimizer", "NAME", String.join(", ", OPTIMIZERS), "adam"),
+            Opt.value("lr", "X", "learning rate", "the optimizer's: sgd 0.1 (xor 1.0), adagrad 0.01, others 0.001"),
+            Opt.value("momentum", "X", "momentum for momentum and nesterov", "0.9"),
+            Opt.value("weight-decay", "X", "weight decay (L2 in the gradient; decoupled for adamw)", "0; adamw 0.01"),
+            Opt.value("schedule", "NAME", String.join(", ", SCHEDULES), "none"),
+            Opt.value("epochs", "N", "passes over the training data", "per data set"),
+            Opt.value("batch-size", "N", "examples per step", "per data set"),
+            Opt.value("dropout", "P", "drop probability after each hidden layer", "0"),
+            Opt.value("label-smoothing", "X", "label smoothing for cross-entropy", "0"),
+            Opt.value("clip-norm", "X", "clip the global gradient norm to X", "off"),
+            Opt.value("clip-value", "X", "clamp each gradient element to [-X, X]", "off"),
+            Opt.value("l1", "X", "add X·Σ|w| over weight matrices to the loss", "0"),
+            Opt.value("l2", "X", "add X·Σw² over weight matrices to the loss", "0"),
+            Opt.value("early-stop", "N", "stop after N epochs without improvement; restore the best weights", "off"),
+            Opt.value("val-split", "F", "fraction of the training data held out for validation", "0.1"),
+            Opt.value("normalize", "MODE", String.join(", ", NORMALIZE), "auto: global for images, per-feature for tables"),
+            Opt.value("label", "COLUMN", "label column of a CSV file", "label/target/class, else the last"),
+            Opt.value("task", "NAME", "classification or regression (CSV)", "inferred"),
+            Opt.value("seed", "N", "seed for initialisation, shuffling, dropout and the validation split", "1"),
+            Opt.value("threads", "N", "worker threads", String.valueOf(Runtime.getRuntime().availableProcessors())),
+            Opt.value("out", "DIR", "where the model files and report go", "runs/<data>-<model>"),
+            Opt.flag("json", "print one JSON object with the results as the last line"),
+            Opt.flag("verbose", "stack traces on errors"),
+            Opt.flag("help", "show this help"));
+
+    /** Defaults that suit a data set. */
+    record Defaults(String model, int epochs, int batchSize, String optimizer, String activation, double sgdLr) {
+        static Defaults of(String data) {
+            return switch (data.toLowerCase(Locale.ROOT)) {
+                case "digits" -> new Defaults("mlp:128", 30, 32, "adam", "relu", 0.1);
+                case "fashion-mnist", "mnist" -> new Defaults("mlp:256,128", 10, 128, "adam", "relu", 0.1);
+                // Four points, full batch: the classic 2-2-1 network needs a large step to leave its plateau.
+                case "xor" -> new Defaults("mlp:2", 2000, 4, "sgd", "tanh", 1.0);
+                default -> new Defaults("mlp:64", 30, 32, "adam", "relu", 0.1);
+            };
+        }
+    }
+
+    @Override
+    public String name() {
+        return "train";
+    }
+
+    @Override
+    public String summary() {
+        return "train a network; write model files (safetensors + JSON) and an HTML report";
+    }
+
+    @Override
+    public int run(String[] args, PrintStream out) {
+        Options o = Options.parse("train", OPTIONS, args);
+        if (o.has("help")) {
+            out.print(Options.help("backprop train [options]", "Trains a network and reports its test accuracy. With no "
+                    + "options: an MLP on the embedded UCI digits.", OPTIONS));
+            return 0;
+        }
+        if (!o.positional().isEmpty()) throw new UserError("train: unexpected argument '" + o.positional().getFirst() + "'");
+        boolean json = o.has("json");
+
+        String dataName = o.get("data", "digits");
+        Defaults d = Defaults.of(dataName);
+        String optName = o.choice("optimizer", d.optimizer(), OPTIMIZERS);
+        String schedule = o.choice("schedule", "none", SCHEDULES);
+        String normalize = o.choice("normalize", "auto", NORMALIZE);
+        int epochs = positive(o, "epochs", d.epochs());
+        int batch = positive(o, "batch-size", d.batchSize());
+        long seed = o.longValue("seed", 1);
+        int threads = positive(o, "threads", Runtime.getRuntime().availableProcessors());
+        double dropout = o.doubleValue("dropout", 0);
+        if (!(dropout >= 0 && dropout < 1)) throw new UserError("train: --dropout is a drop probability in [0, 1), got " + dropout);
+        double valSplit = o.doubleValue("val-split", 0.1);
+        if (!(valSplit >= 0 && valSplit < 1)) throw new UserError("train: --val-split must be in [0, 1), got " + valSplit);
+        int earlyStop = o.intValue("early-stop", 0);
+        if (earlyStop < 0) throw new UserError("train: --early-stop must be a positive number of epochs");
+        String activation = o.get("activation", d.activation());
+        Init.Scheme init = Init.Scheme.parse(o.get("init", "default"));
+        Parallel.setThreads(threads);
+
+        // Data: load, split off validation, normalise with training statistics only.
+        Task task = o.has("task") ? Task.parse(o.get("task")) : null;
+        LabeledData data = DataSets.load(dataName, new LoadOptions(o.get("label"), task, 0.2, seed, false));
+        int classes = data.numClasses();
+        Objective objective = Objective.of(o.get("loss", classes > 0 ? "cross-entropy" : "mse"), classes,
+                data.outputSize(), o.doubleValue("label-smoothing", 0));
+        Normalization norm = switch (normalize) {
+            case "none" -> null;
+            case "global" -> Normalization.fit(data.train(), Normalization.Mode.GLOBAL);
+            case "per-feature" -> Normalization.fit(data.train(), Normalization.Mode.PER_FEATURE);
+            default -> data.name().equals("xor") ? null : Normalization.fit(data.train(),
+                    data.inputShape().length >= 3 ? Normalization.Mode.GLOBAL : Normalization.Mode.PER_FEATURE);
+        };
+        if (norm != null) data = data.normalize(norm);
+        TensorDataset train = data.train(), validation = null;
+        if (valSplit > 0 && train.size() >= 20) {
+            Split split = Split.auto(train, valSplit, seed);
+            train = split.train();
+            validation = split.validation();
+        }
+
+        // Model.
+        String modelArg = o.get("model", d.model());
+        Generator gen = new Generator(seed);
+        ModelSpec spec = modelSpec(modelArg, data, objective, activation, dropout);
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("data", data.name());
+        if (data.classNames() != null) meta.put("classes", new ArrayList<>(data.classNames()));
+        meta.put("loss", objective.name());
+        meta.put("task", data.task().toString());
+        if (norm != null) meta.put("normalization", norm.toMap());
+        spec = spec.withMeta(meta);
+        Sequential model = spec.build(gen.split());
+        if (init != Init.Scheme.DEFAULT) {
+            Generator ig = gen.split();
+            for (Module m : model.layers()) if (m instanceof Linear l) Init.apply(init, l.weight(), l.bias(), ig);
+        }
+
+        Optimizer opt = optimizer(optName, model, o, d.sgdLr());
+        LRScheduler sched = scheduler(schedule, opt, epochs);
+        String modelName = modelArg.endsWith(".json") ? Path.of(modelArg).getFileName().toString().replace(".json", "") : modelArg;
+        Path outDir = Path.of(o.get("out", "runs/" + safe(data.name()) + "-" + safe(modelName)));
+
+        Trainer.Builder tb = Trainer.builder(model, objective, opt).train(train).validation(validation).epochs(epochs)
+                .batchSize(batch).generator(gen.split()).scheduler(sched).clipNorm(nonNegative(o, "clip-norm"))
+                .clipValue(nonNegative(o, "clip-value")).l1(nonNegative(o, "l1")).l2(nonNegative(o, "l2"))
+                .callback(json ? new Progress(System.err, System.err, false) : Progress.auto(out));
+        EarlyStopping early = earlyStop > 0 ? new EarlyStopping(earlyStop) : null;
+        if (early != null) tb.callback(early);
+        Trainer trainer = tb.build();
+
+        PrintStream info = json ? System.err : out;
+        info.printf(Locale.ROOT, "backprop train: %s; model %s (%,d parameters); %s lr %.3g; %d epochs of batch %d; seed %d; %d threads%n",
+                data.describe(), modelName, model.parameterCount(), optName, opt.lr(), epochs, batch, seed, threads);
+        long start = System.nanoTime();
+        History history = trainer.fit();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Evaluation test = Evaluation.of(model, objective, data.test(), 512);
+
+        ModelFiles.save(outDir, model, spec);
+        Path report = outDir.resolve("report.html");
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("data", data.describe());
+        settings.put("model", modelArg);
+        settings.put("activation", activation);
+        settings.put("init", init.name().toLowerCase(Locale.ROOT));
+        settings.put("loss", objective.name());
+        settings.put("optimizer", opt.describe());
+        settings.put("schedule", sched == null ? "none" : sched.describe());
+        settings.put("epochs", epochs + " (" + history.stopReason() + ")");
+        settings.put("batch size", String.valueOf(batch));
+        settings.put("validation split", validation == null ? "none" : valSplit + " (" + validation.size() + " examples)");
+        settings.put("normalization", norm == null ? "none" : norm.toString());
+        settings.put("dropout", String.valueOf(dropout));
+        for (String k : List.of("clip-norm", "clip-value", "l1", "l2", "label-smoothing", "early-stop")) {
+            if (o.has(k)) settings.put(k, o.get(k));
+        }
+        settings.put("seed", String.valueOf(seed));
+        settings.put("threads", String.valueOf(threads));
+        settings.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
+        ModelSummary summary = ModelSummary.of(model, spec.inputShape());
+        HtmlReport.write(report, new HtmlReport.Content("backprop: " + modelName + " on " + data.name(), history, test,
+                data.classNames(), summary, settings));
+
+        double samplesPerSecond = history.epochs().stream().mapToDouble(e -> e.samplesPerSecond()).average().orElse(0);
+        info.printf(Locale.ROOT, "test: loss %.4f%s (%d examples); %s; %.1f s, %,.0f samples/s%n", test.loss(),
+                Double.isNaN(test.accuracy()) ? "" : String.format(Locale.ROOT, ", accuracy %.4f", test.accuracy()),
+                test.examples(), history.stopReason() + (history.restoredEpoch() > 0 ? ", weights of epoch " + history.restoredEpoch() : ""),
+                seconds, samplesPerSecond);
+        info.println("model:  " + outDir.resolve(ModelFiles.SPEC) + " (+ " + ModelFiles.WEIGHTS + ")");
+        info.println("report: " + report);
+        if (json) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("data", data.name());
+            r.put("model", modelName);
+            r.put("epochs", history.epochs().size());
+            r.put("train_loss", history.last().trainLoss());
+            r.put("train_accuracy", nanToNull(history.last().trainAccuracy()));
+            r.put("val_loss", nanToNull(history.last().valLoss()));
+            r.put("val_accuracy", nanToNull(history.last().valAccuracy()));
+            r.put("test_loss", test.loss());
+            r.put("test_accuracy", nanToNull(test.accuracy()));
+            r.put("seconds", seconds);
+            r.put("samples_per_second", samplesPerSecond);
+            r.put("parameters", model.parameterCount());
+            r.put("optimizer", optName);
+            r.put("lr", opt.lr());
+            r.put("seed", seed);
+            r.put("threads", threads);
+            r.put("stopped", history.stopReason());
+            r.put("model_file", outDir.resolve(ModelFiles.SPEC).toString());
+            r.put("weights_file", outDir.resolve(ModelFiles.WEIGHTS).toString());
+            r.put("report_file", report.toString());
+            out.println(Json.write(r));
+        }
+        return 0;
+    }
+
+    static Object nanToNull(double v) {
+        return Double.isNaN(v) ? null : v;
+    }
+
+    private static int positive(Options o, String name, int fallback) {
+        int v = o.intValue(name, fallback);
+        if (v < 1) throw new UserError("train: --" + name + " must be at least 1, got " + v);
+        return v;
+    }
+
+    private static double nonNegative(Options o, String name) {
+        double v = o.doubleValue(name, 0);
+        if (v < 0) throw new UserError("train: --" + name + " must be ≥ 0, got " + v);
+        return v;
+    }
+
+    private static String safe(String s) {
+        return s.replaceAll("[^A-Za-z0-9._-]+", "-").replaceAll("^-+|-+$", "");
+    }
+
+    static ModelSpec modelSpec(String arg, LabeledData data, Objective objective, String activation, double dropout) {
+        if (arg.toLowerCase(Locale.ROOT).endsWith(".json")) {
+            Path p = Path.of(arg);
+            if (!Files.isRegularFile(p)) throw new UserError("train: --model " + arg + ": no such file");
+            try {
+                ModelSpec s = ModelSpec.parse(Files.readString(p, StandardCharsets.UTF_8));
+                if (!java.util.Arrays.equals(s.inputShape(), data.inputShape())
+                        && dev.backprop.Shape.numel(s.inputShape()) != data.inputSize()) {
+                    throw new UserError("train: " + arg + " expects input " + dev.backprop.Shape.str(s.inputShape()) + " but "
+                            + data.name() + " has " + dev.backprop.Shape.str(data.inputShape()));
+                }
+                return s.withInputShape(data.inputShape());
+            } catch (IOException e) {
+                throw new UserError("train: cannot read " + arg + ": " + e.getMessage());
+            }
+        }
+        ModelSpec s = ModelSpec.preset(arg, data.inputShape(), objective.outputs(), activation, dropout);
+        if (objective.sigmoidOutput()) {
+            List<ModelSpec.Layer> layers = new ArrayList<>(s.layers());
+            layers.add(ModelSpec.Layer.of("sigmoid"));
+            s = new ModelSpec(s.inputShape(), layers, s.meta());
+        }
+        return s;
+    }
+
+    static Optimizer optimizer(String name, Module model, Options o, double sgdLr) {
+        var params = model.parameters();
+        double wd = o.doubleValue("weight-decay", name.equals("adamw") ? 0.01 : 0);
+        double momentum = o.doubleValue("momentum", 0.9);
+        Optimizer opt = switch (name) {
+            case "sgd" -> new SGD(params, o.doubleValue("lr", sgdLr));
+            case "momentum" -> new SGD(params, o.doubleValue("lr", sgdLr)).momentum(momentum);
+            case "nesterov" -> new SGD(params, o.doubleValue("lr", sgdLr)).momentum(momentum).nesterov(true);
+            case "adagrad" -> new Adagrad(params, o.doubleValue("lr", 0.01));
+            case "rmsprop" -> new RMSprop(params, o.doubleValue("lr", 0.001));
+            case "adam" -> new Adam(params, o.doubleValue("lr", 0.001));
+            case "adamw" -> new AdamW(params, o.doubleValue("lr", 0.001));
+            default -> throw new UserError("train: unknown optimizer " + name + "; choose one of: " + String.join(", ", OPTIMIZERS));
+        };
+        if (!(opt.lr() > 0)) throw new UserError("train: --lr must be positive, got " + opt.lr());
+        opt.weightDecay(wd);
+        return opt;
+    }
+
+    static LRScheduler scheduler(String name, Optimizer opt, int epochs) {
+        return switch (name) {
+            case "none" -> null;
+            case "step" -> new StepLR(opt, Math.max(1, epochs / 3), 0.1);
+            case "multistep" -> new MultiStepLR(opt, new int[] {Math.max(1, epochs / 2), Math.max(2, epochs * 3 / 4)}, 0.1);
+            case "exponential" -> new ExponentialLR(opt, 0.95);
+            case "cosine" -> new CosineAnnealingLR(opt, epochs);
+            case "warmup-cosine" -> new WarmupCosine(opt, Math.max(1, epochs / 10), epochs, 0, 0.1);
+            case "linear-warmup" -> new LinearLR(opt, 0.1, 1.0, Math.max(1, epochs / 10));
+            case "plateau" -> new ReduceLROnPlateau(opt).factor(0.1).patience(2);
+            default -> throw new UserError("train: unknown schedule " + name);
+        };
+    }
+}

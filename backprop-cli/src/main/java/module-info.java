@@ -1,0 +1,8 @@
+/** The backprop command-line tool. */
+module dev.backprop.cli {
+    requires dev.backprop.core;
+    requires dev.backprop.data;
+    requires dev.backprop.train;
+    requires java.desktop;
+    exports dev.backprop.cli;
+}

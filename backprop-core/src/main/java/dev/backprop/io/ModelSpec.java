@@ -1,0 +1,657 @@
+package dev.backprop.io;
+
+import dev.backprop.Generator;
+import dev.backprop.Shape;
+import dev.backprop.nn.Activation;
+import dev.backprop.nn.Dropout;
+import dev.backprop.nn.Flatten;
+import dev.backprop.nn.Init;
+import dev.backprop.nn.Linear;
+import dev.backprop.nn.Module;
+import dev.backprop.nn.Sequential;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * A model's architecture as JSON, so that a model can be rebuilt from its files alone ({@link ModelFiles}):
+ * <pre>
+ * {"format": "backprop-model", "version": 1, "input_shape": [64],
+ *  "layers": [{"type": "flatten", "start_dim": 1, "end_dim": -1},
+ *             {"type": "linear", "in": 64, "out": 128, "bias": true}, {"type": "relu"},
+ *             {"type": "dropout", "p": 0.2}, {"type": "linear", "in": 128, "out": 10, "bias": true}],
+ *  "meta": {"dataset": "digits", "classes": ["0", "1", …]}}
+ * </pre>
+ * The model is a {@link Sequential} of the layers in order, so its state-dict names are {@code "1.weight"},
+ * {@code "1.bias"}, … exactly as for the model described. {@code input_shape} is the shape of one example (no
+ * batch dimension); it is optional, and when present every layer is checked against the shape that reaches it.
+ * {@code meta} is free-form JSON the caller supplies (data set, class names, normalisation mean and std).
+ *
+ * <h2>Layer types</h2>
+ * <table>
+ *   <caption>Layer types and their arguments (defaults in parentheses)</caption>
+ *   <tr><td>flatten</td><td>start_dim (1), end_dim (−1), counted with the batch dimension as in PyTorch</td></tr>
+ *   <tr><td>linear</td><td>in, out (positive integers), bias (true)</td></tr>
+ *   <tr><td>relu, sigmoid, tanh, gelu, identity</td><td>none</td></tr>
+ *   <tr><td>leaky_relu</td><td>slope (0.01)</td></tr>
+ *   <tr><td>softmax, log_softmax</td><td>dim (−1)</td></tr>
+ *   <tr><td>dropout</td><td>p (0.5), the drop probability, in [0, 1)</td></tr>
+ * </table>
+ * Each type is one row of the table {@code KINDS} below: the module class, how to read and check its arguments,
+ * how to describe an existing module, how to build one, and the shape it outputs. A new layer (convolution, batch
+ * norm) is a new row there and nothing else.
+ *
+ * <p>Instances are immutable; arguments are kept canonical (every argument present, integers as {@code Integer},
+ * reals as {@code Double}), so {@code parse(spec.toJson()).equals(spec)}.
+ */
+public final class ModelSpec {
+    /** The value of the "format" field. */
+    public static final String FORMAT = "backprop-model";
+    /** The version written, and the newest read. */
+    public static final int VERSION = 1;
+
+    /** One layer: its type name and its arguments. */
+    public record Layer(String type, Map<String, Object> args) {
+        public Layer {
+            Objects.requireNonNull(type, "type");
+            args = Collections.unmodifiableMap(new LinkedHashMap<>(args));
+        }
+
+        /** A layer from alternating argument names and values: {@code Layer.of("linear", "in", 4, "out", 2)}. */
+        public static Layer of(String type, Object... namesAndValues) {
+            if (namesAndValues.length % 2 != 0) throw new IllegalArgumentException("Layer.of: names and values must pair up");
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (int i = 0; i < namesAndValues.length; i += 2) m.put((String) namesAndValues[i], namesAndValues[i + 1]);
+            return new Layer(type, m);
+        }
+
+        /** An integer argument. */
+        public int intArg(String name) {
+            return ((Number) arg(name)).intValue();
+        }
+
+        /** A real argument. */
+        public double doubleArg(String name) {
+            return ((Number) arg(name)).doubleValue();
+        }
+
+        /** A boolean argument. */
+        public boolean boolArg(String name) {
+            return (Boolean) arg(name);
+        }
+
+        private Object arg(String name) {
+            Object v = args.get(name);
+            if (v == null) throw new IllegalArgumentException("a " + type + " layer has no argument \"" + name + "\"");
+            return v;
+        }
+
+        /** The layer as a JSON object: type first, then the arguments. */
+        Map<String, Object> json() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("type", type);
+            m.putAll(args);
+            return m;
+        }
+
+        @Override
+        public String toString() {
+            return Json.write(json());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ layer table
+
+    /** How a layer type's per-example output shape follows from its input shape; null when it cannot be known. */
+    private interface ShapeRule {
+        int[] apply(Layer layer, int[] in);
+    }
+
+    /**
+     * One layer type: its JSON name, its module class, how to read (and check) its arguments, how to describe a
+     * module of it, how to build one, and its output shape.
+     */
+    private record Kind(String type, Class<? extends Module> cls, Consumer<Args> reader,
+                        Function<Module, Map<String, Object>> writer, Builder builder, ShapeRule shape) {}
+
+    /** Builds a module from canonical arguments; weights initialised by {@code init} from {@code gen}. */
+    private interface Builder {
+        Module build(Layer layer, Generator gen, Init.Scheme init);
+    }
+
+    private static final ShapeRule SAME = (l, in) -> in;
+
+    /** A parameter-free layer with no arguments that keeps the shape. */
+    private static Kind plain(String type, Class<? extends Module> cls, java.util.function.Supplier<Module> make) {
+        return new Kind(type, cls, a -> {}, m -> Map.of(), (l, g, i) -> make.get(), SAME);
+    }
+
+    private static final List<Kind> KIND_LIST = List.of(
+            new Kind("flatten", Flatten.class,
+                    a -> {
+                        a.integer("start_dim", 1);
+                        a.integer("end_dim", -1);
+                    },
+                    m -> {
+                        String[] se = settings(m, "Flatten").split(",\\s*");
+                        return args("start_dim", Integer.parseInt(se[0]), "end_dim", Integer.parseInt(se[1]));
+                    },
+                    (l, g, i) -> new Flatten(l.intArg("start_dim"), l.intArg("end_dim")),
+                    ModelSpec::flattenShape),
+            new Kind("linear", Linear.class,
+                    a -> {
+                        a.positiveInt("in");
+                        a.positiveInt("out");
+                        a.bool("bias", true);
+                    },
+                    m -> {
+                        Linear l = (Linear) m;
+                        return args("in", l.inFeatures(), "out", l.outFeatures(), "bias", l.bias() != null);
+                    },
+                    (l, g, i) -> new Linear(l.intArg("in"), l.intArg("out"), l.boolArg("bias"), i, g),
+                    (l, in) -> {
+                        int want = l.intArg("in");
+                        if (in.length == 0 || in[in.length - 1] != want) {
+                            throw new IllegalArgumentException("expects inputs whose last dimension is " + want
+                                    + ", but receives shape " + Shape.str(in));
+                        }
+                        int[] out = in.clone();
+                        out[out.length - 1] = l.intArg("out");
+                        return out;
+                    }),
+            plain("relu", Activation.ReLU.class, Activation.ReLU::new),
+            new Kind("leaky_relu", Activation.LeakyReLU.class,
+                    a -> a.real("slope", 0.01, Double::isFinite, "a finite number"),
+                    m -> args("slope", Double.parseDouble(settings(m, "LeakyReLU"))),
+                    (l, g, i) -> new Activation.LeakyReLU(l.doubleArg("slope")),
+                    SAME),
+            plain("sigmoid", Activation.Sigmoid.class, Activation.Sigmoid::new),
+            plain("tanh", Activation.Tanh.class, Activation.Tanh::new),
+            plain("gelu", Activation.GELU.class, Activation.GELU::new),
+            new Kind("softmax", Activation.Softmax.class,
+                    a -> a.integer("dim", -1),
+                    m -> args("dim", Integer.parseInt(settings(m, "Softmax").replace("dim=", ""))),
+                    (l, g, i) -> new Activation.Softmax(l.intArg("dim")),
+                    ModelSpec::dimShape),
+            new Kind("log_softmax", Activation.LogSoftmax.class,
+                    a -> a.integer("dim", -1),
+                    m -> args("dim", Integer.parseInt(settings(m, "LogSoftmax").replace("dim=", ""))),
+                    (l, g, i) -> new Activation.LogSoftmax(l.intArg("dim")),
+                    ModelSpec::dimShape),
+            plain("identity", Activation.Identity.class, Activation.Identity::new),
+            new Kind("dropout", Dropout.class,
+                    a -> a.real("p", 0.5, p -> p >= 0 && p < 1, "a drop probability in [0, 1)"),
+                    m -> args("p", ((Dropout) m).p()),
+                    (l, g, i) -> new Dropout(l.doubleArg("p"), g),
+                    SAME));
+
+    private static final Map<String, Kind> KINDS = KIND_LIST.stream()
+            .collect(Collectors.toMap(Kind::type, k -> k, (a, b) -> a, LinkedHashMap::new));
+    private static final Map<Class<?>, Kind> BY_CLASS = KIND_LIST.stream()
+            .collect(Collectors.toMap(Kind::cls, k -> k));
+
+    /** The layer types a model file can describe, in table order. */
+    public static List<String> layerTypes() {
+        return List.copyOf(KINDS.keySet());
+    }
+
+    private static Map<String, Object> args(Object... namesAndValues) {
+        return Layer.of("", namesAndValues).args();
+    }
+
+    /** The text inside "Name(…)" of a module's {@link Module#describe()}: its settings. */
+    private static String settings(Module m, String name) {
+        String d = m.describe();
+        if (!d.startsWith(name + "(") || !d.endsWith(")")) {
+            throw new IllegalStateException("ModelSpec: cannot read the settings of " + name + " from \"" + d + "\"");
+        }
+        return d.substring(name.length() + 1, d.length() - 1);
+    }
+
+    private static int[] flattenShape(Layer l, int[] in) {
+        int rank = in.length + 1;
+        int start = Shape.wrapDim("flatten", l.intArg("start_dim"), rank);
+        int end = Shape.wrapDim("flatten", l.intArg("end_dim"), rank);
+        if (start > end) {
+            throw new IllegalArgumentException("start_dim " + l.intArg("start_dim") + " comes after end_dim "
+                    + l.intArg("end_dim") + " (inputs of shape " + Shape.str(in) + " after the batch dimension)");
+        }
+        if (start == 0) return null; // the batch dimension is merged: the per-example shape is no longer known
+        long n = 1;
+        for (int j = start; j <= end; j++) n *= in[j - 1];
+        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("flattening " + Shape.str(in) + " gives more than 2^31 - 1 features");
+        int[] out = new int[in.length - (end - start)];
+        int o = 0;
+        for (int j = 1; j < start; j++) out[o++] = in[j - 1];
+        out[o++] = (int) n;
+        for (int j = end + 1; j < rank; j++) out[o++] = in[j - 1];
+        return out;
+    }
+
+    private static int[] dimShape(Layer l, int[] in) {
+        Shape.wrapDim("dim", l.intArg("dim"), in.length + 1);
+        return in;
+    }
+
+    // ------------------------------------------------------------------------------------------------ arguments
+
+    /** Reads a layer's arguments from JSON (or from a caller's map), checking each and naming its path on error. */
+    private static final class Args {
+        private final Map<String, Object> raw;
+        private final String path;
+        private final Set<String> used = new HashSet<>();
+        private final Map<String, Object> out = new LinkedHashMap<>();
+
+        Args(Map<String, Object> raw, String path) {
+            this.raw = raw;
+            this.path = path;
+        }
+
+        private IllegalArgumentException fail(String key, String msg) {
+            return new IllegalArgumentException(path + "." + key + ": " + msg);
+        }
+
+        private Object take(String key) {
+            used.add(key);
+            return raw.get(key);
+        }
+
+        void positiveInt(String key) {
+            Object v = take(key);
+            if (v == null) throw fail(key, "missing; expected a positive integer");
+            long n = whole(v);
+            if (n < 1 || n > Integer.MAX_VALUE) throw fail(key, "expected a positive integer, got " + show(v));
+            out.put(key, (int) n);
+        }
+
+        void integer(String key, int def) {
+            Object v = take(key);
+            if (v == null) {
+                out.put(key, def);
+                return;
+            }
+            long n = whole(v);
+            if (n == Long.MIN_VALUE || n < Integer.MIN_VALUE || n > Integer.MAX_VALUE) {
+                throw fail(key, "expected an integer, got " + show(v));
+            }
+            out.put(key, (int) n);
+        }
+
+        void bool(String key, boolean def) {
+            Object v = take(key);
+            if (v == null) v = def;
+            if (!(v instanceof Boolean b)) throw fail(key, "expected true or false, got " + show(v));
+            out.put(key, b);
+        }
+
+        void real(String key, double def, java.util.function.DoublePredicate ok, String what) {
+            Object v = take(key);
+            if (v == null) v = def;
+            if (!(v instanceof Number n) || !ok.test(n.doubleValue())) throw fail(key, "expected " + what + ", got " + show(v));
+            out.put(key, n.doubleValue());
+        }
+
+        Map<String, Object> finish(String type) {
+            for (String k : raw.keySet()) {
+                if (!used.contains(k)) {
+                    throw fail(k, "unknown argument for a " + type + " layer; valid: "
+                            + (out.isEmpty() ? "none" : String.join(", ", out.keySet())));
+                }
+            }
+            return out;
+        }
+
+        /** A whole number as a long, or Long.MIN_VALUE when it is not one. */
+        private static long whole(Object v) {
+            if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) return ((Number) v).longValue();
+            if (v instanceof Number n) {
+                double d = n.doubleValue();
+                if (d == Math.rint(d) && Math.abs(d) < 0x1p53) return (long) d;
+            }
+            return Long.MIN_VALUE;
+        }
+    }
+
+    private static String show(Object v) {
+        if (v instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15) return Long.toString(d.longValue());
+        try {
+            return Json.write(v);
+        } catch (IllegalArgumentException e) {
+            return String.valueOf(v);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ the spec
+
+    private final int[] inputShape;
+    private final List<Layer> layers;
+    private final Map<String, Object> meta;
+    private final int[] outputShape;
+
+    /**
+     * A spec from its parts, checked: every layer's type and arguments (made canonical), and, when
+     * {@code inputShape} is given, the shape reaching each layer.
+     *
+     * @param inputShape the shape of one example (no batch dimension), or null when unknown
+     * @param meta       free-form JSON values (maps, lists, strings, numbers, booleans); may be null
+     * @throws IllegalArgumentException naming the path of the first problem, e.g. {@code layers[3].out: …}
+     */
+    public ModelSpec(int[] inputShape, List<Layer> layers, Map<String, Object> meta) {
+        this("model spec", inputShape, layers, meta);
+    }
+
+    private ModelSpec(String source, int[] inputShape, List<Layer> layers, Map<String, Object> meta) {
+        String pre = source + ": ";
+        if (inputShape != null) {
+            if (inputShape.length == 0) throw new IllegalArgumentException(pre + "input_shape: must have at least one dimension");
+            for (int i = 0; i < inputShape.length; i++) {
+                if (inputShape[i] < 1) {
+                    throw new IllegalArgumentException(pre + "input_shape[" + i + "]: expected a positive integer, got "
+                            + inputShape[i]);
+                }
+            }
+        }
+        this.inputShape = inputShape == null ? null : inputShape.clone();
+        List<Layer> canon = new ArrayList<>(layers.size());
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            String path = "layers[" + i + "]";
+            Kind k = KINDS.get(l.type());
+            if (k == null) {
+                throw new IllegalArgumentException(pre + path + ".type: unknown layer type \"" + l.type() + "\"; valid: "
+                        + String.join(", ", KINDS.keySet()));
+            }
+            Args a = new Args(l.args(), path);
+            try {
+                k.reader().accept(a);
+                canon.add(new Layer(k.type(), a.finish(k.type())));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(pre + e.getMessage(), e);
+            }
+        }
+        this.layers = List.copyOf(canon);
+        Map<String, Object> m;
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> normal = (Map<String, Object>) Json.parse(Json.write(meta == null ? Map.of() : meta));
+            m = normal;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(pre + "meta: not JSON values (" + e.getMessage() + ")", e);
+        }
+        this.meta = Collections.unmodifiableMap(m);
+        this.outputShape = trace(pre);
+    }
+
+    /** Follows the example shape through the layers, checking each; the output shape, or null when unknown. */
+    private int[] trace(String pre) {
+        int[] s = inputShape;
+        for (int i = 0; i < layers.size() && s != null; i++) {
+            Layer l = layers.get(i);
+            try {
+                s = KINDS.get(l.type()).shape().apply(l, s);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(pre + "layers[" + i + "] (" + l.type() + "): " + e.getMessage()
+                        + (i == 0 ? " (the input_shape)" : " (the output of layers[" + (i - 1) + "])"), e);
+            }
+        }
+        return s;
+    }
+
+    /** The shape of one example (no batch dimension), or null when unknown. */
+    public int[] inputShape() {
+        return inputShape == null ? null : inputShape.clone();
+    }
+
+    /** The shape of one output (no batch dimension), or null when the input shape is unknown. */
+    public int[] outputShape() {
+        return outputShape == null ? null : outputShape.clone();
+    }
+
+    /** The layers, in order. */
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    /** The free-form metadata (JSON values: maps, lists, strings, doubles, booleans). */
+    public Map<String, Object> meta() {
+        return meta;
+    }
+
+    /** This spec with another input shape (null: unknown), checked against the layers. */
+    public ModelSpec withInputShape(int... inputShape) {
+        return new ModelSpec(inputShape, layers, meta);
+    }
+
+    /** This spec with other metadata. */
+    public ModelSpec withMeta(Map<String, Object> meta) {
+        return new ModelSpec(inputShape, layers, meta);
+    }
+
+    // ------------------------------------------------------------------------------------------------ describe, build
+
+    /**
+     * Describes a model. Its input shape is known ({@code [in]}) when the first layer is a {@link Linear}; otherwise
+     * set it with {@link #withInputShape}.
+     *
+     * @throws IllegalArgumentException when a layer has a type model files cannot describe, naming it
+     */
+    public static ModelSpec of(Sequential model) {
+        List<Layer> out = new ArrayList<>();
+        List<Module> mods = model.layers();
+        for (int i = 0; i < mods.size(); i++) {
+            Module m = mods.get(i);
+            Kind k = BY_CLASS.get(m.getClass());
+            if (k == null) {
+                throw new IllegalArgumentException("ModelSpec.of: layer " + i + " is a " + m.getClass().getSimpleName()
+                        + " (" + m.describe().replace('\n', ' ') + "), which a model file cannot describe; describable: "
+                        + String.join(", ", KINDS.keySet()));
+            }
+            out.add(new Layer(k.type(), k.writer().apply(m)));
+        }
+        int[] in = !mods.isEmpty() && mods.get(0) instanceof Linear l ? new int[] {l.inFeatures()} : null;
+        return new ModelSpec(in, out, Map.of());
+    }
+
+    /**
+     * Builds the model: a {@link Sequential} of fresh layers, weights initialised from {@code gen} (PyTorch's
+     * default scheme) and dropout drawing from it. Its state-dict names match those of the model described.
+     */
+    public Sequential build(Generator gen) {
+        return build(gen, Init.Scheme.DEFAULT);
+    }
+
+    /** The model with weights initialised by {@code init} ({@link Init.Scheme#ZEROS} when they are loaded next). */
+    Sequential build(Generator gen, Init.Scheme init) {
+        List<Module> mods = new ArrayList<>(layers.size());
+        for (Layer l : layers) mods.add(KINDS.get(l.type()).builder().build(l, gen, init));
+        return new Sequential(mods);
+    }
+
+    // ------------------------------------------------------------------------------------------------ presets
+
+    /**
+     * A ready-made architecture for examples of shape {@code inputShape} and {@code outputs} outputs (classes, or
+     * regression targets):
+     * <ul>
+     *   <li>{@code linear}: one linear layer (softmax or linear regression);</li>
+     *   <li>{@code mlp}: one hidden layer of 128;</li>
+     *   <li>{@code mlp:256,128}: hidden layers of the given sizes.</li>
+     * </ul>
+     * Each hidden layer is linear, then {@code activation} (relu, leaky_relu, sigmoid, tanh, gelu, identity), then
+     * dropout with drop probability {@code dropout} when it is above 0. A flatten comes first when the input has
+     * more than one dimension. The output layer is linear, with no activation (losses take logits).
+     */
+    public static ModelSpec preset(String name, int[] inputShape, int outputs, String activation, double dropout) {
+        String n = name.trim().toLowerCase(Locale.ROOT);
+        List<Integer> hidden = new ArrayList<>();
+        if (n.equals("mlp")) {
+            hidden.add(128);
+        } else if (n.startsWith("mlp:")) {
+            for (String part : n.substring(4).split(",", -1)) {
+                int h;
+                try {
+                    h = Integer.parseInt(part.trim());
+                } catch (NumberFormatException e) {
+                    h = 0;
+                }
+                if (h < 1) {
+                    throw new IllegalArgumentException("preset \"" + name + "\": hidden sizes must be positive integers "
+                            + "separated by commas, e.g. mlp:256,128");
+                }
+                hidden.add(h);
+            }
+        } else if (!n.equals("linear")) {
+            throw new IllegalArgumentException("unknown preset \"" + name + "\"; valid: linear (no hidden layer), mlp (one "
+                    + "hidden layer of 128), mlp:H1,H2,… (hidden layers of the given sizes, e.g. mlp:256,128)");
+        }
+        if (inputShape == null || inputShape.length == 0) {
+            throw new IllegalArgumentException("preset \"" + name + "\": needs the input shape of one example, got "
+                    + (inputShape == null ? "none" : "[]"));
+        }
+        if (outputs < 1) throw new IllegalArgumentException("preset \"" + name + "\": outputs must be positive, got " + outputs);
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("preset \"" + name + "\": dropout is a drop probability in [0, 1), got " + dropout);
+        }
+        for (int d : inputShape) {
+            if (d < 1) throw new IllegalArgumentException("preset \"" + name + "\": input shape " + Shape.str(inputShape)
+                    + " has a size below 1");
+        }
+        Module act = Activation.of(activation);
+        Kind actKind = BY_CLASS.get(act.getClass());
+        Layer actLayer = new Layer(actKind.type(), actKind.writer().apply(act));
+        List<Layer> layers = new ArrayList<>();
+        long features = Shape.numel(inputShape);
+        if (features > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("preset \"" + name + "\": input shape " + Shape.str(inputShape)
+                    + " has more than 2^31 - 1 features");
+        }
+        if (inputShape.length > 1) layers.add(Layer.of("flatten"));
+        for (int h : hidden) {
+            layers.add(Layer.of("linear", "in", (int) features, "out", h, "bias", true));
+            layers.add(actLayer);
+            if (dropout > 0) layers.add(Layer.of("dropout", "p", dropout));
+            features = h;
+        }
+        layers.add(Layer.of("linear", "in", (int) features, "out", outputs, "bias", true));
+        return new ModelSpec(inputShape, layers, Map.of());
+    }
+
+    // ------------------------------------------------------------------------------------------------ JSON
+
+    /** The spec as JSON: one line per layer, metadata indented. */
+    public String toJson() {
+        StringBuilder sb = new StringBuilder("{\n");
+        sb.append("  \"format\": ").append(Json.write(FORMAT)).append(",\n");
+        sb.append("  \"version\": ").append(VERSION).append(",\n");
+        if (inputShape != null) sb.append("  \"input_shape\": ").append(Json.write(inputShape)).append(",\n");
+        sb.append("  \"layers\": [");
+        for (int i = 0; i < layers.size(); i++) {
+            sb.append(i == 0 ? "\n" : ",\n").append("    ").append(Json.write(layers.get(i).json()));
+        }
+        sb.append(layers.isEmpty() ? "]" : "\n  ]");
+        if (!meta.isEmpty()) sb.append(",\n  \"meta\": ").append(Json.writePretty(meta).replace("\n", "\n  "));
+        return sb.append("\n}\n").toString();
+    }
+
+    /**
+     * Reads a spec written by {@link #toJson}.
+     *
+     * @throws IllegalArgumentException of one line naming the JSON path, e.g.
+     *                                  {@code model spec: layers[3].out: expected a positive integer, got -1}
+     */
+    public static ModelSpec parse(String json) {
+        return parse(json, "model spec");
+    }
+
+    /** {@link #parse(String)} with errors prefixed by {@code source} (a file name). */
+    static ModelSpec parse(String json, String source) {
+        String pre = source + ": ";
+        Object root;
+        try {
+            root = Json.parse(json);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(pre + "not valid JSON: " + e.getMessage().replaceFirst("^JSON: ", ""), e);
+        }
+        if (!(root instanceof Map<?, ?> top)) throw new IllegalArgumentException(pre + "expected a JSON object");
+        Set<String> known = Set.of("format", "version", "input_shape", "layers", "meta");
+        for (Object k : top.keySet()) {
+            if (!known.contains(k)) {
+                throw new IllegalArgumentException(pre + k + ": unknown key; valid: format, version, input_shape, layers, meta");
+            }
+        }
+        Object format = top.get("format");
+        if (!FORMAT.equals(format)) {
+            throw new IllegalArgumentException(pre + "format: expected \"" + FORMAT + "\", got "
+                    + (format == null ? "nothing" : show(format)) + " (is this a backprop model file?)");
+        }
+        long version = Args.whole(top.get("version") == null ? "" : top.get("version"));
+        if (version < 1) throw new IllegalArgumentException(pre + "version: expected a positive integer, got " + show(top.get("version")));
+        if (version > VERSION) {
+            throw new IllegalArgumentException(pre + "version: " + version + " is newer than this backprop reads (" + VERSION
+                    + "); upgrade backprop");
+        }
+        int[] inputShape = null;
+        Object is = top.get("input_shape");
+        if (is != null) {
+            if (!(is instanceof List<?> l)) throw new IllegalArgumentException(pre + "input_shape: expected an array of sizes, got " + show(is));
+            inputShape = new int[l.size()];
+            for (int i = 0; i < l.size(); i++) {
+                long d = Args.whole(l.get(i));
+                if (d < 1 || d > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException(pre + "input_shape[" + i + "]: expected a positive integer, got " + show(l.get(i)));
+                }
+                inputShape[i] = (int) d;
+            }
+        }
+        if (!(top.get("layers") instanceof List<?> ls)) {
+            throw new IllegalArgumentException(pre + "layers: expected an array of layers, got "
+                    + (top.get("layers") == null ? "nothing" : show(top.get("layers"))));
+        }
+        List<Layer> layers = new ArrayList<>();
+        for (int i = 0; i < ls.size(); i++) {
+            String path = "layers[" + i + "]";
+            if (!(ls.get(i) instanceof Map<?, ?> lm)) {
+                throw new IllegalArgumentException(pre + path + ": expected an object with a \"type\", got " + show(ls.get(i)));
+            }
+            if (!(lm.get("type") instanceof String type)) {
+                throw new IllegalArgumentException(pre + path + ".type: expected a layer type (" + String.join(", ", KINDS.keySet())
+                        + "), got " + (lm.get("type") == null ? "nothing" : show(lm.get("type"))));
+            }
+            Map<String, Object> args = new LinkedHashMap<>();
+            for (var e : lm.entrySet()) if (!e.getKey().equals("type")) args.put((String) e.getKey(), e.getValue());
+            layers.add(new Layer(type, args));
+        }
+        Object meta = top.get("meta");
+        if (meta != null && !(meta instanceof Map)) throw new IllegalArgumentException(pre + "meta: expected an object, got " + show(meta));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = (Map<String, Object>) meta;
+        return new ModelSpec(source, inputShape, layers, m);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ModelSpec s && Arrays.equals(inputShape, s.inputShape) && layers.equals(s.layers)
+                && meta.equals(s.meta);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(Arrays.hashCode(inputShape), layers, meta);
+    }
+
+    @Override
+    public String toString() {
+        return toJson();
+    }
+}

@@ -1,0 +1,198 @@
+package dev.backprop.nn;
+
+import dev.backprop.GradMode;
+import dev.backprop.Shape;
+import dev.backprop.Tensor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A building block of a network: it owns named parameters, buffers (state that is saved but not trained, such as
+ * batch-norm statistics) and child modules, and maps an input tensor to an output in {@link #forward}.
+ *
+ * <p>Names are dotted paths, as in PyTorch: a {@link Sequential}'s third layer's weight is {@code "2.weight"}.
+ * {@link #train()} and {@link #eval()} switch the mode of the whole tree (dropout and batch norm behave
+ * differently).
+ */
+public abstract class Module {
+    private final Map<String, Parameter> params = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    private final Map<String, Module> children = new LinkedHashMap<>();
+    private boolean training = true;
+
+    /** The module's computation. */
+    public abstract Tensor forward(Tensor input);
+
+    /** Registers (or replaces) a parameter under {@code name}; returns it. */
+    protected Parameter registerParameter(String name, Tensor value) {
+        checkName(name);
+        Parameter p = value instanceof Parameter q ? q : new Parameter(value);
+        params.put(name, p);
+        return p;
+    }
+
+    /** Registers (or replaces) a buffer, saved in the state dict but not trained; returns it. */
+    protected Tensor registerBuffer(String name, Tensor value) {
+        checkName(name);
+        buffers.put(name, value.detach());
+        return buffers.get(name);
+    }
+
+    /** Registers a child module under {@code name}; returns it. */
+    protected <M extends Module> M registerModule(String name, M child) {
+        checkName(name);
+        children.put(name, child);
+        return child;
+    }
+
+    private static void checkName(String name) {
+        if (name.isEmpty() || name.contains(".")) {
+            throw new IllegalArgumentException("module member names must be non-empty and contain no '.': \"" + name + "\"");
+        }
+    }
+
+    /** This module's own buffer by name (subclasses update running statistics through it). */
+    protected Tensor buffer(String name) {
+        return buffers.get(name);
+    }
+
+    /** The direct children, by name. */
+    public Map<String, Module> namedChildren() {
+        return Collections.unmodifiableMap(children);
+    }
+
+    /** Every parameter of this module and its descendants by dotted name, each once (shared ones under their first name). */
+    public Map<String, Parameter> namedParameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        collectParams("", out, seen);
+        return out;
+    }
+
+    private void collectParams(String prefix, Map<String, Parameter> out, Set<Tensor> seen) {
+        for (var e : params.entrySet()) if (seen.add(e.getValue())) out.put(prefix + e.getKey(), e.getValue());
+        for (var e : children.entrySet()) e.getValue().collectParams(prefix + e.getKey() + ".", out, seen);
+    }
+
+    /** Every parameter, each once. */
+    public List<Parameter> parameters() {
+        return new ArrayList<>(namedParameters().values());
+    }
+
+    /** Every buffer by dotted name. */
+    public Map<String, Tensor> namedBuffers() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collectBuffers("", out);
+        return out;
+    }
+
+    private void collectBuffers(String prefix, Map<String, Tensor> out) {
+        for (var e : buffers.entrySet()) out.put(prefix + e.getKey(), e.getValue());
+        for (var e : children.entrySet()) e.getValue().collectBuffers(prefix + e.getKey() + ".", out);
+    }
+
+    /** The number of trainable scalars. */
+    public long parameterCount() {
+        long n = 0;
+        for (Parameter p : parameters()) n += p.numel();
+        return n;
+    }
+
+    /** Parameters and buffers by dotted name: what a model file holds. The tensors share storage with the module. */
+    public Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (var e : namedParameters().entrySet()) out.put(e.getKey(), e.getValue().detach());
+        out.putAll(namedBuffers());
+        return out;
+    }
+
+    /** What {@link #loadStateDict} found: names the module has that the file lacks, and the other way round. */
+    public record LoadResult(List<String> missing, List<String> unexpected) {
+        public boolean clean() {
+            return missing.isEmpty() && unexpected.isEmpty();
+        }
+    }
+
+    /**
+     * Copies values from {@code state} into this module's parameters and buffers, by name. Strict loading fails,
+     * changing nothing, when a name is missing or unexpected; non-strict loading copies what matches and reports
+     * the rest. A shape mismatch fails either way, naming the entry and both shapes.
+     */
+    public LoadResult loadStateDict(Map<String, Tensor> state, boolean strict) {
+        Map<String, Tensor> own = stateDict();
+        List<String> missing = new ArrayList<>(new TreeSet<>(own.keySet()).stream().filter(k -> !state.containsKey(k)).toList());
+        List<String> unexpected = new ArrayList<>(new TreeSet<>(state.keySet()).stream().filter(k -> !own.containsKey(k)).toList());
+        for (var e : own.entrySet()) {
+            Tensor src = state.get(e.getKey());
+            if (src != null && !Arrays.equals(src.shape(), e.getValue().shape())) {
+                throw new IllegalArgumentException("loadStateDict: \"" + e.getKey() + "\" has shape " + Shape.str(src.shape())
+                        + " in the file but " + Shape.str(e.getValue().shape()) + " in the model");
+            }
+        }
+        if (strict && (!missing.isEmpty() || !unexpected.isEmpty())) {
+            StringBuilder sb = new StringBuilder("loadStateDict: the file does not match the model (strict):");
+            if (!missing.isEmpty()) sb.append(" missing ").append(missing);
+            if (!unexpected.isEmpty()) sb.append(missing.isEmpty() ? "" : ";").append(" unexpected ").append(unexpected);
+            throw new IllegalArgumentException(sb.toString());
+        }
+        try (var scope = GradMode.noGrad()) {
+            for (var e : own.entrySet()) {
+                Tensor src = state.get(e.getKey());
+                if (src != null) e.getValue().copy_(src);
+            }
+        }
+        return new LoadResult(List.copyOf(missing), List.copyOf(unexpected));
+    }
+
+    /** Training mode for the whole tree (dropout active, batch norm uses batch statistics). Returns this. */
+    public Module train() {
+        setTraining(true);
+        return this;
+    }
+
+    /** Evaluation mode for the whole tree. Returns this. */
+    public Module eval() {
+        setTraining(false);
+        return this;
+    }
+
+    private void setTraining(boolean on) {
+        training = on;
+        for (Module m : children.values()) m.setTraining(on);
+    }
+
+    /** Whether the module is in training mode. */
+    public boolean isTraining() {
+        return training;
+    }
+
+    /** Clears the gradient of every parameter. */
+    public void zeroGrad() {
+        for (Parameter p : parameters()) p.zeroGrad();
+    }
+
+    /** A short description of this module alone, e.g. {@code Linear(784 -> 256)}. */
+    public String describe() {
+        return getClass().getSimpleName() + "()";
+    }
+
+    /** An indented tree of the modules, as PyTorch prints them. */
+    @Override
+    public String toString() {
+        if (children.isEmpty()) return describe();
+        StringBuilder sb = new StringBuilder(getClass().getSimpleName()).append("(\n");
+        for (var e : children.entrySet()) {
+            String inner = e.getValue().toString().replace("\n", "\n  ");
+            sb.append("  (").append(e.getKey()).append("): ").append(inner).append('\n');
+        }
+        return sb.append(')').toString();
+    }
+}

@@ -1,0 +1,210 @@
+package dev.backprop.train;
+
+import dev.backprop.Shape;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * One self-contained HTML file describing a training run: loss and accuracy curves per epoch (train and
+ * validation, inline SVG), the confusion matrix on the test set, the model summary and the run's settings.
+ */
+public final class HtmlReport {
+    private HtmlReport() {}
+
+    /** What goes into the report. */
+    public record Content(String title, History history, Evaluation test, List<String> classNames, ModelSummary summary,
+                          Map<String, String> settings) {}
+
+    /** Writes the report atomically (temporary file, then move). */
+    public static void write(Path file, Content c) {
+        String html = render(c);
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, ".report", ".tmp");
+            try {
+                Files.writeString(tmp, html, StandardCharsets.UTF_8);
+                try {
+                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the report " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The HTML text. */
+    public static String render(Content c) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(c.title()))
+                .append("</title>\n<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}"
+                        + "h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}table{border-collapse:collapse}"
+                        + "td,th{padding:3px 8px;border:1px solid #ddd;text-align:right}th{background:#f4f4f4}"
+                        + "td.l,th.l{text-align:left}.charts{display:flex;gap:2em;flex-wrap:wrap}"
+                        + ".cm td{min-width:2.4em}.legend span{margin-right:1.2em}</style></head><body>\n");
+        sb.append("<h1>").append(esc(c.title())).append("</h1>\n");
+        Evaluation t = c.test();
+        if (t != null) {
+            sb.append("<p>Test set: ").append(t.examples()).append(" examples, loss ").append(fmt(t.loss()));
+            if (!Double.isNaN(t.accuracy())) sb.append(", accuracy <b>").append(fmt(t.accuracy())).append("</b>");
+            sb.append(". ").append(esc(c.history().stopReason()));
+            if (c.history().restoredEpoch() > 0) sb.append("; weights restored from epoch ").append(c.history().restoredEpoch());
+            sb.append(".</p>\n");
+        }
+        List<EpochStats> ep = c.history().epochs();
+        sb.append("<h2>Training curves</h2><div class=\"charts\">\n");
+        sb.append(chart("Loss", ep, EpochStats::trainLoss, EpochStats::valLoss));
+        if (ep.stream().anyMatch(e -> !Double.isNaN(e.trainAccuracy()))) {
+            sb.append(chart("Accuracy", ep, EpochStats::trainAccuracy, EpochStats::valAccuracy));
+        }
+        sb.append("</div>\n<p class=\"legend\"><span style=\"color:#1f77b4\">&#9644; train</span>"
+                + "<span style=\"color:#ff7f0e\">&#9644; validation</span></p>\n");
+        sb.append("<h2>Epochs</h2><table><tr><th>epoch</th><th>train loss</th><th>train acc</th><th>val loss</th>"
+                + "<th>val acc</th><th>lr</th><th>grad norm</th><th>samples/s</th><th>seconds</th></tr>\n");
+        for (EpochStats e : ep) {
+            sb.append("<tr><td>").append(e.epoch()).append("</td><td>").append(fmt(e.trainLoss())).append("</td><td>")
+                    .append(fmt(e.trainAccuracy())).append("</td><td>").append(fmt(e.valLoss())).append("</td><td>")
+                    .append(fmt(e.valAccuracy())).append("</td><td>").append(String.format(Locale.ROOT, "%.3g", e.lr()))
+                    .append("</td><td>").append(fmt(e.gradNorm())).append("</td><td>")
+                    .append(String.format(Locale.ROOT, "%,.0f", e.samplesPerSecond())).append("</td><td>")
+                    .append(String.format(Locale.ROOT, "%.2f", e.seconds())).append("</td></tr>\n");
+        }
+        sb.append("</table>\n");
+        if (t != null && t.confusion() != null) sb.append(confusion(t.confusion(), c.classNames()));
+        if (c.summary() != null) {
+            ModelSummary s = c.summary();
+            sb.append("<h2>Model</h2><table><tr><th class=\"l\">layer</th><th class=\"l\">type</th><th>output shape</th>"
+                    + "<th>parameters</th></tr>\n<tr><td class=\"l\">input</td><td></td><td>").append(Shape.str(s.inputShape()))
+                    .append("</td><td></td></tr>\n");
+            for (ModelSummary.Row r : s.rows()) {
+                sb.append("<tr><td class=\"l\">").append(esc(r.name())).append("</td><td class=\"l\">").append(esc(r.layer()))
+                        .append("</td><td>").append(Shape.str(r.outputShape())).append("</td><td>")
+                        .append(String.format(Locale.ROOT, "%,d", r.parameters())).append("</td></tr>\n");
+            }
+            sb.append("<tr><th class=\"l\" colspan=\"3\">total</th><th>").append(String.format(Locale.ROOT, "%,d", s.parameters()))
+                    .append("</th></tr></table>\n");
+        }
+        sb.append("<h2>Settings</h2><table>\n");
+        for (var e : c.settings().entrySet()) {
+            sb.append("<tr><th class=\"l\">").append(esc(e.getKey())).append("</th><td class=\"l\">").append(esc(e.getValue()))
+                    .append("</td></tr>\n");
+        }
+        sb.append("</table>\n<p style=\"color:#888;margin-top:2em\">Written by backprop.</p></body></html>\n");
+        return sb.toString();
+    }
+
+    private static String chart(String title, List<EpochStats> ep, ToDoubleFunction<EpochStats> train,
+                                ToDoubleFunction<EpochStats> val) {
+        int w = 480, h = 280, left = 56, right = 16, top = 28, bottom = 40;
+        List<double[]> series = new ArrayList<>();
+        series.add(ep.stream().mapToDouble(train).toArray());
+        series.add(ep.stream().mapToDouble(val).toArray());
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        for (double[] s : series) {
+            for (double v : s) {
+                if (Double.isFinite(v)) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+            }
+        }
+        if (!Double.isFinite(lo)) {
+            lo = 0;
+            hi = 1;
+        }
+        if (hi - lo < 1e-12) {
+            hi += 0.5;
+            lo -= 0.5;
+        }
+        double pad = (hi - lo) * 0.05;
+        lo -= pad;
+        hi += pad;
+        int n = ep.size();
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                + "role=\"img\" aria-label=\"%s\"><text x=\"%d\" y=\"18\" font-size=\"14\" font-weight=\"bold\">%s</text>", w, h, title, left, title));
+        double plotW = w - left - right, plotH = h - top - bottom;
+        for (int k = 0; k <= 4; k++) {
+            double v = lo + (hi - lo) * k / 4;
+            double y = top + plotH - plotH * k / 4;
+            sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
+                    + "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>", left, w - right, y, y, left - 6, y + 4,
+                    String.format(Locale.ROOT, "%.3g", v)));
+        }
+        for (int k = 0; k < n; k++) {
+            if (n > 12 && k % Math.max(1, n / 10) != 0 && k != n - 1) continue;
+            double x = left + (n == 1 ? plotW / 2 : plotW * k / (n - 1));
+            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%d</text>", x,
+                    h - bottom + 16, k + 1));
+        }
+        sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">epoch</text>",
+                left + plotW / 2, h - 6));
+        String[] colors = {"#1f77b4", "#ff7f0e"};
+        for (int s = 0; s < series.size(); s++) {
+            StringBuilder pts = new StringBuilder();
+            double[] v = series.get(s);
+            for (int k = 0; k < n; k++) {
+                if (!Double.isFinite(v[k])) continue;
+                double x = left + (n == 1 ? plotW / 2 : plotW * k / (n - 1));
+                double y = top + plotH - plotH * (v[k] - lo) / (hi - lo);
+                pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
+                if (n <= 60) sb.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/>", x, y, colors[s]));
+            }
+            if (!pts.isEmpty()) {
+                sb.append("<polyline fill=\"none\" stroke-width=\"2\" stroke=\"").append(colors[s]).append("\" points=\"")
+                        .append(pts.toString().trim()).append("\"/>");
+            }
+        }
+        return sb.append("</svg>\n").toString();
+    }
+
+    private static String confusion(long[][] m, List<String> names) {
+        int c = m.length;
+        long max = 1;
+        for (long[] row : m) for (long v : row) max = Math.max(max, v);
+        StringBuilder sb = new StringBuilder("<h2>Confusion matrix (test set; rows: true class, columns: predicted)</h2>"
+                + "<table class=\"cm\"><tr><th></th>");
+        for (int j = 0; j < c; j++) sb.append("<th>").append(esc(name(names, j))).append("</th>");
+        sb.append("<th>recall</th></tr>\n");
+        for (int i = 0; i < c; i++) {
+            long total = 0;
+            for (long v : m[i]) total += v;
+            sb.append("<tr><th class=\"l\">").append(esc(name(names, i))).append("</th>");
+            for (int j = 0; j < c; j++) {
+                double a = (double) m[i][j] / max;
+                String bg = i == j ? String.format(Locale.ROOT, "rgba(44,160,44,%.2f)", 0.1 + 0.8 * a)
+                        : m[i][j] == 0 ? "#fff" : String.format(Locale.ROOT, "rgba(214,39,40,%.2f)", 0.1 + 0.8 * a);
+                sb.append("<td style=\"background:").append(bg).append("\">").append(m[i][j]).append("</td>");
+            }
+            sb.append("<td>").append(total == 0 ? "–" : fmt((double) m[i][i] / total)).append("</td></tr>\n");
+        }
+        return sb.append("</table>\n").toString();
+    }
+
+    private static String name(List<String> names, int i) {
+        return names != null && i < names.size() ? names.get(i) : Integer.toString(i);
+    }
+
+    private static String fmt(double v) {
+        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}

@@ -1,0 +1,8 @@
+package dev.backprop.train;
+
+/** Training cannot go on (a NaN loss, an exploding gradient); the message says where and what to try. */
+public class TrainingException extends RuntimeException {
+    public TrainingException(String message) {
+        super(message);
+    }
+}
