@@ -79,7 +79,7 @@ final class TrainCommand implements Main.Command {
             Opt.value("l1", "X", "add X·Σ|w| over weight matrices to the loss", "0"),
             Opt.value("l2", "X", "add X·Σw² over weight matrices to the loss", "0"),
             Opt.value("early-stop", "N", "stop after N epochs without improvement; restore the best weights", "off"),
-            Opt.value("val-split", "F", "fraction of the training data held out for validation", "0.1"),
+            Opt.value("val-split", "F", "fraction of the training data held out for validation", "0.1 with --early-stop or plateau, else 0"),
             Opt.value("normalize", "MODE", String.join(", ", NORMALIZE), "auto: global for images, per-feature for tables"),
             Opt.value("label", "COLUMN", "label column of a CSV file", "label/target/class, else the last"),
             Opt.value("task", "NAME", "classification or regression (CSV)", "inferred"),
@@ -135,9 +135,14 @@ final class TrainCommand implements Main.Command {
         int threads = positive(o, "threads", Runtime.getRuntime().availableProcessors());
         double dropout = o.doubleValue("dropout", 0);
         if (!(dropout >= 0 && dropout < 1)) throw new UserError("train: --dropout is a drop probability in [0, 1), got " + dropout);
-        double valSplit = o.doubleValue("val-split", 0.1);
+        int earlyStopArg = o.intValue("early-stop", 0);
+        // A validation split is taken only when something decides on it (early stopping, a plateau schedule) or
+        // when asked; otherwise the whole training set trains and the curves follow the test set, as in PyTorch's
+        // tutorials — a held-out set that nothing is chosen on.
+        boolean decides = earlyStopArg > 0 || "plateau".equals(schedule);
+        double valSplit = o.doubleValue("val-split", decides ? 0.1 : 0);
         if (!(valSplit >= 0 && valSplit < 1)) throw new UserError("train: --val-split must be in [0, 1), got " + valSplit);
-        int earlyStop = o.intValue("early-stop", 0);
+        int earlyStop = earlyStopArg;
         if (earlyStop < 0) throw new UserError("train: --early-stop must be a positive number of epochs");
         String activation = o.get("activation", d.activation());
         Init.Scheme init = Init.Scheme.parse(o.get("init", "default"));
@@ -158,10 +163,16 @@ final class TrainCommand implements Main.Command {
         };
         if (norm != null) data = data.normalize(norm);
         TensorDataset train = data.train(), validation = null;
+        String curve = "val";
         if (valSplit > 0 && train.size() >= 20) {
             Split split = Split.auto(train, valSplit, seed);
             train = split.train();
             validation = split.validation();
+        } else if (decides) {
+            throw new UserError("train: --early-stop and --schedule plateau need a validation set; use --val-split 0.1");
+        } else if (data.test() != data.train()) {
+            validation = data.test();
+            curve = "test";
         }
 
         // Model.
@@ -186,7 +197,7 @@ final class TrainCommand implements Main.Command {
         String modelName = modelArg.endsWith(".json") ? Path.of(modelArg).getFileName().toString().replace(".json", "") : modelArg;
         Path outDir = Path.of(o.get("out", "runs/" + safe(data.name()) + "-" + safe(modelName)));
 
-        Trainer.Builder tb = Trainer.builder(model, objective, opt).train(train).validation(validation).epochs(epochs)
+        Trainer.Builder tb = Trainer.builder(model, objective, opt).train(train).validation(validation, curve).epochs(epochs)
                 .batchSize(batch).generator(gen.split()).scheduler(sched).clipNorm(nonNegative(o, "clip-norm"))
                 .clipValue(nonNegative(o, "clip-value")).l1(nonNegative(o, "l1")).l2(nonNegative(o, "l2"))
                 .callback(json ? new Progress(System.err, System.err, false) : Progress.auto(out));
@@ -214,7 +225,8 @@ final class TrainCommand implements Main.Command {
         settings.put("schedule", sched == null ? "none" : sched.describe());
         settings.put("epochs", epochs + " (" + history.stopReason() + ")");
         settings.put("batch size", String.valueOf(batch));
-        settings.put("validation split", validation == null ? "none" : valSplit + " (" + validation.size() + " examples)");
+        settings.put("validation", validation == null ? "none" : curve.equals("test") ? "none: the curves follow the test set"
+                : valSplit + " of the training data (" + validation.size() + " examples)");
         settings.put("normalization", norm == null ? "none" : norm.toString());
         settings.put("dropout", String.valueOf(dropout));
         for (String k : List.of("clip-norm", "clip-value", "l1", "l2", "label-smoothing", "early-stop")) {
@@ -224,7 +236,7 @@ final class TrainCommand implements Main.Command {
         settings.put("threads", String.valueOf(threads));
         settings.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
         ModelSummary summary = ModelSummary.of(model, spec.inputShape());
-        HtmlReport.write(report, new HtmlReport.Content("backprop: " + modelName + " on " + data.name(), history, test,
+        HtmlReport.write(report, new HtmlReport.Content("backprop: " + modelName + " on " + data.name(), history, curve, test,
                 data.classNames(), summary, settings));
 
         double samplesPerSecond = history.epochs().stream().mapToDouble(e -> e.samplesPerSecond()).average().orElse(0);
@@ -241,8 +253,10 @@ final class TrainCommand implements Main.Command {
             r.put("epochs", history.epochs().size());
             r.put("train_loss", history.last().trainLoss());
             r.put("train_accuracy", nanToNull(history.last().trainAccuracy()));
-            r.put("val_loss", nanToNull(history.last().valLoss()));
-            r.put("val_accuracy", nanToNull(history.last().valAccuracy()));
+            if (curve.equals("val")) {
+                r.put("val_loss", nanToNull(history.last().valLoss()));
+                r.put("val_accuracy", nanToNull(history.last().valAccuracy()));
+            }
             r.put("test_loss", test.loss());
             r.put("test_accuracy", nanToNull(test.accuracy()));
             r.put("seconds", seconds);
@@ -308,6 +322,7 @@ final class TrainCommand implements Main.Command {
 
     static Optimizer optimizer(String name, Module model, Options o, double sgdLr) {
         var params = model.parameters();
+        if (o.has("lr") && !(o.doubleValue("lr", 0) > 0)) throw new UserError("train: --lr must be positive, got " + o.get("lr"));
         double wd = o.doubleValue("weight-decay", name.equals("adamw") ? 0.01 : 0);
         double momentum = o.doubleValue("momentum", 0.9);
         Optimizer opt = switch (name) {

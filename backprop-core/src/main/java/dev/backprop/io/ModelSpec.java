@@ -143,10 +143,7 @@ public final class ModelSpec {
                         a.integer("start_dim", 1);
                         a.integer("end_dim", -1);
                     },
-                    m -> {
-                        String[] se = settings(m, "Flatten").split(",\\s*");
-                        return args("start_dim", Integer.parseInt(se[0]), "end_dim", Integer.parseInt(se[1]));
-                    },
+                    m -> args("start_dim", ((Flatten) m).startDim(), "end_dim", ((Flatten) m).endDim()),
                     (l, g, i) -> new Flatten(l.intArg("start_dim"), l.intArg("end_dim")),
                     ModelSpec::flattenShape),
             new Kind("linear", Linear.class,
@@ -173,7 +170,7 @@ public final class ModelSpec {
             plain("relu", Activation.ReLU.class, Activation.ReLU::new),
             new Kind("leaky_relu", Activation.LeakyReLU.class,
                     a -> a.real("slope", 0.01, Double::isFinite, "a finite number"),
-                    m -> args("slope", Double.parseDouble(settings(m, "LeakyReLU"))),
+                    m -> args("slope", ((Activation.LeakyReLU) m).slope()),
                     (l, g, i) -> new Activation.LeakyReLU(l.doubleArg("slope")),
                     SAME),
             plain("sigmoid", Activation.Sigmoid.class, Activation.Sigmoid::new),
@@ -181,12 +178,12 @@ public final class ModelSpec {
             plain("gelu", Activation.GELU.class, Activation.GELU::new),
             new Kind("softmax", Activation.Softmax.class,
                     a -> a.integer("dim", -1),
-                    m -> args("dim", Integer.parseInt(settings(m, "Softmax").replace("dim=", ""))),
+                    m -> args("dim", ((Activation.Softmax) m).dim()),
                     (l, g, i) -> new Activation.Softmax(l.intArg("dim")),
                     ModelSpec::dimShape),
             new Kind("log_softmax", Activation.LogSoftmax.class,
                     a -> a.integer("dim", -1),
-                    m -> args("dim", Integer.parseInt(settings(m, "LogSoftmax").replace("dim=", ""))),
+                    m -> args("dim", ((Activation.LogSoftmax) m).dim()),
                     (l, g, i) -> new Activation.LogSoftmax(l.intArg("dim")),
                     ModelSpec::dimShape),
             plain("identity", Activation.Identity.class, Activation.Identity::new),
@@ -208,15 +205,6 @@ public final class ModelSpec {
 
     private static Map<String, Object> args(Object... namesAndValues) {
         return Layer.of("", namesAndValues).args();
-    }
-
-    /** The text inside "Name(…)" of a module's {@link Module#describe()}: its settings. */
-    private static String settings(Module m, String name) {
-        String d = m.describe();
-        if (!d.startsWith(name + "(") || !d.endsWith(")")) {
-            throw new IllegalStateException("ModelSpec: cannot read the settings of " + name + " from \"" + d + "\"");
-        }
-        return d.substring(name.length() + 1, d.length() - 1);
     }
 
     private static int[] flattenShape(Layer l, int[] in) {

@@ -18,6 +18,8 @@ public final class Activation {
         private final double slope;
         public LeakyReLU() { this(0.01); }
         public LeakyReLU(double slope) { this.slope = slope; }
+        /** The slope for negative inputs. */
+        public double slope() { return slope; }
         public Tensor forward(Tensor x) { return x.leakyRelu(slope); }
         public String describe() { return "LeakyReLU(" + slope + ")"; }
     }
@@ -42,6 +44,8 @@ public final class Activation {
         private final int dim;
         public Softmax() { this(-1); }
         public Softmax(int dim) { this.dim = dim; }
+        /** The dimension normalised over. */
+        public int dim() { return dim; }
         public Tensor forward(Tensor x) { return x.softmax(dim); }
         public String describe() { return "Softmax(dim=" + dim + ")"; }
     }
@@ -51,6 +55,8 @@ public final class Activation {
         private final int dim;
         public LogSoftmax() { this(-1); }
         public LogSoftmax(int dim) { this.dim = dim; }
+        /** The dimension normalised over. */
+        public int dim() { return dim; }
         public Tensor forward(Tensor x) { return x.logSoftmax(dim); }
         public String describe() { return "LogSoftmax(dim=" + dim + ")"; }
     }

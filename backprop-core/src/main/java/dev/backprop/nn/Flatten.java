@@ -15,6 +15,16 @@ public final class Flatten extends Module {
         this.end = end;
     }
 
+    /** The first flattened dimension. */
+    public int startDim() {
+        return start;
+    }
+
+    /** The last flattened dimension (inclusive; negative counts from the end). */
+    public int endDim() {
+        return end;
+    }
+
     @Override
     public Tensor forward(Tensor x) {
         return x.flatten(start, end);

@@ -60,7 +60,6 @@ class GemmTest {
     @AfterEach
     void restoreThreads() {
         Parallel.setThreads(savedThreads);
-        GemmImpl.use(GemmImpl.BLOCKED);
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -228,17 +227,6 @@ class GemmTest {
             g.sgemm(true, true, 2, 2, 3, at, 0, 2, bt, 0, 3, c, 0, 2, true);
             assertArrayEquals(new float[] {116, 128, 278, 308}, c);
         }
-    }
-
-    @Test
-    void gemmImplHolder() {
-        assertSame(GemmImpl.BLOCKED, GemmImpl.active());
-        GemmImpl.use(GemmImpl.REFERENCE);
-        assertSame(GemmImpl.REFERENCE, GemmImpl.active());
-        assertThrows(NullPointerException.class, () -> GemmImpl.use(null));
-        assertSame(GemmImpl.REFERENCE, GemmImpl.active());
-        GemmImpl.use(GemmImpl.BLOCKED);
-        assertSame(GemmImpl.BLOCKED, GemmImpl.active());
     }
 
     // ----------------------------------------------------------------------------------------------------------

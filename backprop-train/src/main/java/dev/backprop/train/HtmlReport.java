@@ -23,8 +23,8 @@ public final class HtmlReport {
     private HtmlReport() {}
 
     /** What goes into the report. */
-    public record Content(String title, History history, Evaluation test, List<String> classNames, ModelSummary summary,
-                          Map<String, String> settings) {}
+    public record Content(String title, History history, String curveName, Evaluation test, List<String> classNames,
+                          ModelSummary summary, Map<String, String> settings) {}
 
     /** Writes the report atomically (temporary file, then move). */
     public static void write(Path file, Content c) {
@@ -73,9 +73,10 @@ public final class HtmlReport {
             sb.append(chart("Accuracy", ep, EpochStats::trainAccuracy, EpochStats::valAccuracy));
         }
         sb.append("</div>\n<p class=\"legend\"><span style=\"color:#1f77b4\">&#9644; train</span>"
-                + "<span style=\"color:#ff7f0e\">&#9644; validation</span></p>\n");
-        sb.append("<h2>Epochs</h2><table><tr><th>epoch</th><th>train loss</th><th>train acc</th><th>val loss</th>"
-                + "<th>val acc</th><th>lr</th><th>grad norm</th><th>samples/s</th><th>seconds</th></tr>\n");
+                + "<span style=\"color:#ff7f0e\">&#9644; " + (c.curveName().equals("test") ? "test (held out, evaluated after each "
+                + "epoch; nothing was decided on it)" : "validation (held out from the training data)") + "</span></p>\n");
+        sb.append("<h2>Epochs</h2><table><tr><th>epoch</th><th>train loss</th><th>train acc</th><th>" + c.curveName() + " loss</th>"
+                + "<th>" + c.curveName() + " acc</th><th>lr</th><th>grad norm</th><th>samples/s</th><th>seconds</th></tr>\n");
         for (EpochStats e : ep) {
             sb.append("<tr><td>").append(e.epoch()).append("</td><td>").append(fmt(e.trainLoss())).append("</td><td>")
                     .append(fmt(e.trainAccuracy())).append("</td><td>").append(fmt(e.valLoss())).append("</td><td>")

@@ -72,18 +72,18 @@ public final class Progress implements Callback {
         // Long runs (XOR's thousands of epochs) print about 20 lines: every k-th epoch, and the last.
         int every = Math.max(1, trainer.epochs() / 20);
         if (trainer.epochs() <= 50 || s.epoch() % every == 0 || s.epoch() == trainer.epochs() || s.epoch() == 1) {
-            lines.println(line(s, trainer.epochs()));
+            lines.println(line(s, trainer.epochs(), trainer.validationName()));
             lines.flush();
         }
         return false;
     }
 
-    static String line(EpochStats s, int epochs) {
+    static String line(EpochStats s, int epochs, String val) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "epoch %" + String.valueOf(epochs).length() + "d/%d  loss %.4f", s.epoch(), epochs, s.trainLoss()));
         if (!Double.isNaN(s.trainAccuracy())) sb.append(String.format(Locale.ROOT, "  acc %.4f", s.trainAccuracy()));
-        if (!Double.isNaN(s.valLoss())) sb.append(String.format(Locale.ROOT, "  val_loss %.4f", s.valLoss()));
-        if (!Double.isNaN(s.valAccuracy())) sb.append(String.format(Locale.ROOT, "  val_acc %.4f", s.valAccuracy()));
+        if (!Double.isNaN(s.valLoss())) sb.append(String.format(Locale.ROOT, "  %s_loss %.4f", val, s.valLoss()));
+        if (!Double.isNaN(s.valAccuracy())) sb.append(String.format(Locale.ROOT, "  %s_acc %.4f", val, s.valAccuracy()));
         sb.append(String.format(Locale.ROOT, "  lr %.3g  %,.0f samples/s  %.1fs", s.lr(), s.samplesPerSecond(), s.seconds()));
         return sb.toString();
     }

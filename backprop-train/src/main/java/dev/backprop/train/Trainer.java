@@ -32,6 +32,7 @@ public final class Trainer {
     private final Optimizer optimizer;
     private final Dataset train;
     private final Dataset validation;
+    private final String validationName;
     private final int epochs, batchSize;
     private final Generator generator;
     private final boolean dropLast;
@@ -46,6 +47,7 @@ public final class Trainer {
         this.optimizer = b.optimizer;
         this.train = b.train;
         this.validation = b.validation;
+        this.validationName = b.validationName;
         this.epochs = b.epochs;
         this.batchSize = b.batchSize;
         this.generator = b.generator;
@@ -79,6 +81,11 @@ public final class Trainer {
     /** The number of epochs asked for. */
     public int epochs() {
         return epochs;
+    }
+
+    /** What the per-epoch evaluation is called: "val" or "test". */
+    public String validationName() {
+        return validationName;
     }
 
     /** Optimizer steps per epoch. */
@@ -186,6 +193,7 @@ public final class Trainer {
         private final Objective objective;
         private final Optimizer optimizer;
         private Dataset train, validation;
+        private String validationName = "val";
         private int epochs = 10, batchSize = 32;
         private Generator generator = new Generator(0);
         private boolean dropLast;
@@ -200,7 +208,13 @@ public final class Trainer {
         }
 
         public Builder train(Dataset d) { this.train = d; return this; }
-        public Builder validation(Dataset d) { this.validation = d; return this; }
+        /** Data evaluated after every epoch (for the curves, early stopping and plateau schedules), named "val". */
+        public Builder validation(Dataset d) { return validation(d, "val"); }
+        /**
+         * Data evaluated after every epoch under a name for the display: "val" for a held-out part of the training
+         * data, "test" when the curves follow the test set (then nothing may decide on it: no early stopping).
+         */
+        public Builder validation(Dataset d, String name) { this.validation = d; this.validationName = name; return this; }
         public Builder epochs(int n) { this.epochs = n; return this; }
         public Builder batchSize(int n) { this.batchSize = n; return this; }
         /** The generator that shuffles the batches (seeded: same seed, same order). */

@@ -1,0 +1,185 @@
+package dev.backprop.cli;
+
+import dev.backprop.io.Json;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line end to end: trainings that must reach an accuracy, the model files, and every error path. */
+class MainTest {
+    record Run(int status, String out, String err) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json() {
+            List<String> lines = out.lines().toList();
+            return (Map<String, Object>) Json.parse(lines.getLast());
+        }
+    }
+
+    static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        PrintStream savedErr = System.err;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8); PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            System.setErr(e);
+            int status = Main.run(args, o, e);
+            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(savedErr);
+        }
+    }
+
+    @Test
+    void trainOnTheDigitsReachesTheTargetAndWritesModelAndReport(@TempDir Path dir) throws Exception {
+        Run r = run("train", "--out", dir.toString(), "--json");
+        assertEquals(0, r.status(), r.err());
+        Map<String, Object> j = r.json();
+        for (String k : List.of("data", "model", "epochs", "train_loss", "test_loss", "test_accuracy", "seconds",
+                "samples_per_second", "parameters", "model_file")) {
+            assertTrue(j.containsKey(k), "JSON has " + k + ": " + j);
+        }
+        assertEquals("digits", j.get("data"));
+        assertTrue((Double) j.get("test_accuracy") >= 0.97, "test accuracy " + j.get("test_accuracy"));
+        assertTrue(Files.exists(dir.resolve("model.json")) && Files.exists(dir.resolve("model.safetensors")));
+        assertTrue(Files.readString(dir.resolve("report.html")).contains("<svg"));
+        try (var files = Files.list(dir)) {
+            assertEquals(3, files.count(), "model.json, model.safetensors, report.html and no temporary files");
+        }
+
+        // eval rebuilds the model from the files alone and gets the same test accuracy.
+        Run e = run("eval", dir.toString(), "--json");
+        assertEquals(0, e.status(), e.err());
+        assertEquals((Double) j.get("test_accuracy"), (Double) e.json().get("accuracy"), 1e-12);
+        assertTrue(run("eval", dir.toString()).out().contains("confusion matrix"));
+
+        // predict: CSV rows (the digits' own format with its label column) and an image.
+        Path csv = dir.resolve("rows.csv");
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 64; i++) sb.append("p").append(i).append(',');
+        sb.append("label\n");
+        String zero = "0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0";
+        sb.append(scaled(zero)).append(",0\n");
+        Files.writeString(csv, sb.toString());
+        Run p = run("predict", dir.toString(), csv.toString(), "--json");
+        assertEquals(0, p.status(), p.err());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> first = (Map<String, Object>) ((List<Object>) p.json().get("predictions")).getFirst();
+        assertEquals("0", first.get("class"), "the first digit of the data set is a zero");
+        BufferedImage img = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
+        var g = img.createGraphics();
+        g.setColor(java.awt.Color.WHITE);
+        g.fillRect(0, 0, 32, 32);
+        g.setColor(java.awt.Color.BLACK);
+        g.fillRect(14, 4, 4, 24);
+        g.dispose();
+        Path png = dir.resolve("one.png");
+        ImageIO.write(img, "png", png.toFile());
+        Run pi = run("predict", dir.toString(), png.toString());
+        assertEquals(0, pi.status(), pi.err());
+        assertTrue(pi.out().startsWith("one.png: "), pi.out());
+    }
+
+    /** The digits file holds 0..16; the CSV path of predict expects the model's raw input, 0..1. */
+    static String scaled(String row) {
+        StringBuilder sb = new StringBuilder();
+        for (String v : row.split(",")) sb.append(sb.isEmpty() ? "" : ",").append(Integer.parseInt(v) / 16.0);
+        return sb.toString();
+    }
+
+    @Test
+    void theClassicXorNetworkLearnsAllFourPoints(@TempDir Path dir) {
+        Run r = run("train", "--data", "xor", "--model", "mlp:2", "--activation", "sigmoid", "--loss", "mse",
+                "--optimizer", "sgd", "--out", dir.toString(), "--json");
+        assertEquals(0, r.status(), r.err());
+        assertEquals(1.0, (Double) r.json().get("test_accuracy"), "all four points right");
+        assertEquals(9L, ((Double) r.json().get("parameters")).longValue(), "2-2-1: 2·2+2 + 2·1+1 parameters");
+    }
+
+    @Test
+    void theSameSeedGivesTheSameNumbers(@TempDir Path dir) {
+        String[] args = {"train", "--epochs", "3", "--dropout", "0.2", "--seed", "7", "--out", dir.toString(), "--json"};
+        Map<String, Object> a = run(args).json(), b = run(args).json();
+        assertEquals(a.get("train_loss"), b.get("train_loss"));
+        assertEquals(a.get("test_loss"), b.get("test_loss"));
+    }
+
+    @Test
+    void earlyStoppingAndSchedulesRun(@TempDir Path dir) {
+        Run r = run("train", "--epochs", "40", "--early-stop", "3", "--schedule", "plateau", "--out", dir.toString(), "--json");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.json().containsKey("val_loss"), "early stopping holds out a validation split");
+        for (String s : List.of("step", "multistep", "exponential", "cosine", "warmup-cosine", "linear-warmup")) {
+            Run x = run("train", "--epochs", "2", "--schedule", s, "--optimizer", "nesterov", "--out", dir.toString());
+            assertEquals(0, x.status(), s + ": " + x.err());
+        }
+    }
+
+    @Test
+    void helpForEveryCommand() {
+        for (String c : List.of("train", "eval", "predict")) {
+            Run r = run(c, "--help");
+            assertEquals(0, r.status());
+            assertTrue(r.out().startsWith("usage: backprop " + c), r.out());
+        }
+        assertTrue(run("--help").out().contains("train"));
+        assertTrue(run().out().contains("usage"));
+        assertTrue(run("--version").out().startsWith("backprop "));
+    }
+
+    static void userError(String expected, String... args) {
+        Run r = run(args);
+        assertEquals(2, r.status(), "exit status for " + String.join(" ", args) + ": " + r.err());
+        assertEquals(1, r.err().lines().count(), "one line: " + r.err());
+        assertTrue(r.err().contains(expected), "'" + expected + "' in: " + r.err());
+    }
+
+    @Test
+    void badInputGetsOneLineSayingWhatToDo(@TempDir Path dir) throws Exception {
+        userError("valid options: --data", "train", "--epoch", "3");
+        userError("valid commands: train, eval, predict", "trian");
+        userError("choose one of: sgd, momentum", "train", "--optimizer", "adamax");
+        userError("mlp", "train", "--model", "resnet", "--out", dir.toString());
+        userError("expects a whole number", "train", "--epochs", "ten");
+        userError("--lr must be positive", "train", "--lr", "-1", "--out", dir.toString());
+        userError("drop probability", "train", "--dropout", "1.5");
+        userError("digits, fashion-mnist, mnist, xor", "train", "--data", "imagenet");
+        userError("no such file or directory", "eval", dir.resolve("missing").toString());
+        Path bad = dir.resolve("bad.csv");
+        Files.writeString(bad, "a,b,label\n1,2,x\n3,oops,y\n");
+        userError("bad.csv:3", "train", "--data", bad.toString(), "--out", dir.toString());
+        Path idx = dir.resolve("idx");
+        Files.createDirectories(idx);
+        for (String f : List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")) {
+            Files.write(idx.resolve(f), new byte[] {0, 0, 8, 1, 0, 0, 0, 0});
+        }
+        userError("magic", "train", "--data", idx.toString(), "--out", dir.toString());
+    }
+
+    @Test
+    void aDivergingRunStopsWithTheEpochAndStep(@TempDir Path dir) {
+        Run r = run("train", "--optimizer", "sgd", "--lr", "1e12", "--epochs", "3", "--out", dir.resolve("x").toString());
+        assertEquals(1, r.status(), r.err());
+        assertTrue(r.err().matches("(?s)backprop: the (loss|gradient norm) became .* at epoch \\d+, step \\d+.*"), r.err());
+        assertTrue(!Files.exists(dir.resolve("x/model.json")), "nothing is written for a failed run");
+    }
+
+    @Test
+    void aModelFileThatDoesNotMatchSaysWhichNames(@TempDir Path dir) throws Exception {
+        assertEquals(0, run("train", "--epochs", "1", "--out", dir.toString()).status());
+        String spec = Files.readString(dir.resolve("model.json")).replace("\"out\":128", "\"out\":100").replace("\"in\":128", "\"in\":100");
+        Files.writeString(dir.resolve("model.json"), spec);
+        Run r = run("eval", dir.toString());
+        assertTrue(r.status() != 0, r.out());
+        assertTrue(r.err().contains("1.weight") || r.err().contains("shape"), r.err());
+    }
+}

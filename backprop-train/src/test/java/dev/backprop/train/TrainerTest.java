@@ -1,0 +1,131 @@
+package dev.backprop.train;
+
+import dev.backprop.Generator;
+import dev.backprop.data.DataSets;
+import dev.backprop.data.LabeledData;
+import dev.backprop.data.Normalization;
+import dev.backprop.nn.Activation;
+import dev.backprop.nn.Init;
+import dev.backprop.nn.Linear;
+import dev.backprop.nn.Module;
+import dev.backprop.nn.Sequential;
+import dev.backprop.optim.Adagrad;
+import dev.backprop.optim.Adam;
+import dev.backprop.optim.AdamW;
+import dev.backprop.optim.Optimizer;
+import dev.backprop.optim.RMSprop;
+import dev.backprop.optim.SGD;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The training loop on the embedded digits: every optimizer learns, runs repeat exactly, NaN stops loudly. */
+class TrainerTest {
+    static final LabeledData DIGITS;
+
+    static {
+        LabeledData d = DataSets.digits();
+        DIGITS = d.normalize(Normalization.fit(d.train(), Normalization.Mode.PER_FEATURE));
+    }
+
+    static Sequential mlp(long seed) {
+        Generator g = new Generator(seed);
+        return new Sequential(new dev.backprop.nn.Flatten(), new Linear(64, 32, true, Init.Scheme.DEFAULT, g), new Activation.ReLU(),
+                new Linear(32, 10, true, Init.Scheme.DEFAULT, g));
+    }
+
+    static final Objective CE = Objective.of("cross-entropy", 10, 10, 0);
+
+    static History train(Module m, Optimizer opt, int epochs, long seed) {
+        return Trainer.builder(m, CE, opt).train(DIGITS.train()).validation(DIGITS.test()).epochs(epochs).batchSize(32)
+                .generator(new Generator(seed)).build().fit();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"})
+    void everyOptimizerLowersTheLossOnTheDigits(String name) {
+        Sequential m = mlp(3);
+        List<dev.backprop.nn.Parameter> p = m.parameters();
+        Optimizer opt = switch (name) {
+            case "sgd" -> new SGD(p, 0.1);
+            case "momentum" -> new SGD(p, 0.05).momentum(0.9);
+            case "nesterov" -> new SGD(p, 0.05).momentum(0.9).nesterov(true);
+            case "adagrad" -> new Adagrad(p, 0.05);
+            case "rmsprop" -> new RMSprop(p, 0.001);
+            case "adam" -> new Adam(p, 0.001);
+            default -> new AdamW(p, 0.001);
+        };
+        double before = Evaluation.of(m, CE, DIGITS.train(), 256).loss();
+        History h = train(m, opt, 3, 5);
+        double after = Evaluation.of(m, CE, DIGITS.train(), 256).loss();
+        assertTrue(after < 0.5 * before, name + ": loss " + before + " -> " + after);
+        assertTrue(h.last().valAccuracy() > 0.85, name + ": test accuracy " + h.last().valAccuracy());
+    }
+
+    @Test
+    void theSameSeedGivesTheSameNumbers() {
+        Sequential a = mlp(9), b = mlp(9);
+        History ha = train(a, new Adam(a.parameters()), 2, 9), hb = train(b, new Adam(b.parameters()), 2, 9);
+        for (int e = 0; e < 2; e++) {
+            assertEquals(ha.epochs().get(e).trainLoss(), hb.epochs().get(e).trainLoss(), 0.0);
+            assertEquals(ha.epochs().get(e).valLoss(), hb.epochs().get(e).valLoss(), 0.0);
+        }
+        Sequential c = mlp(9);
+        History hc = train(c, new Adam(c.parameters()), 2, 10);
+        assertTrue(hc.last().trainLoss() != ha.last().trainLoss(), "another shuffling seed gives other numbers");
+    }
+
+    @Test
+    void aNaNLossStopsTrainingNamingTheEpochAndStep() {
+        Sequential m = mlp(1);
+        var e = assertThrows(TrainingException.class, () -> train(m, new SGD(m.parameters(), 1e12), 3, 1));
+        assertTrue(e.getMessage().matches(".*(loss|gradient norm) became (NaN|Infinity|-Infinity) at epoch \\d+, step \\d+.*"), e.getMessage());
+        assertTrue(e.getMessage().contains("--lr"), "it says what to try: " + e.getMessage());
+    }
+
+    @Test
+    void gradientClippingBoundsTheUpdate() {
+        Sequential m = mlp(2);
+        History h = Trainer.builder(m, CE, new SGD(m.parameters(), 0.1)).train(DIGITS.train()).epochs(1).batchSize(32)
+                .clipNorm(0.01).build().fit();
+        assertTrue(h.last().gradNorm() > 0.01, "the recorded norm is the one before clipping");
+        assertTrue(Double.isNaN(h.last().valLoss()), "no validation set, no validation loss");
+    }
+
+    @Test
+    void penaltiesShrinkTheWeights() {
+        Sequential plain = mlp(4), l2 = mlp(4);
+        Trainer.builder(plain, CE, new SGD(plain.parameters(), 0.1)).train(DIGITS.train()).epochs(2).build().fit();
+        Trainer.builder(l2, CE, new SGD(l2.parameters(), 0.1)).train(DIGITS.train()).epochs(2).l2(0.01).build().fit();
+        double np = ((Linear) plain.layers().get(1)).weight().norm().item();
+        double nl = ((Linear) l2.layers().get(1)).weight().norm().item();
+        assertTrue(nl < np, "L2 penalty gives smaller weights: " + nl + " vs " + np);
+    }
+
+    @Test
+    void builderRejectsNonsense() {
+        Sequential m = mlp(1);
+        assertThrows(IllegalArgumentException.class, () -> Trainer.builder(m, CE, new Adam(m.parameters())).build());
+        assertThrows(IllegalArgumentException.class, () -> Trainer.builder(m, CE, new Adam(m.parameters()))
+                .train(DIGITS.train()).epochs(0).build());
+        assertThrows(IllegalArgumentException.class, () -> Trainer.builder(m, CE, new Adam(m.parameters()))
+                .train(DIGITS.train()).clipNorm(-1).build());
+    }
+
+    @Test
+    void objectivesFitTheirTasks() {
+        assertEquals(1, Objective.of("bce", 2, 2, 0).outputs());
+        assertTrue(Objective.of("mse", 2, 2, 0).sigmoidOutput(), "MSE on two classes is the classic single sigmoid unit");
+        assertEquals(10, Objective.of("mse", 10, 10, 0).outputs());
+        assertEquals(0, Objective.of("huber", 0, 3, 0).classes());
+        var e = assertThrows(IllegalArgumentException.class, () -> Objective.of("hinge", 10, 10, 0));
+        assertTrue(e.getMessage().contains("cross-entropy"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Objective.of("bce", 10, 10, 0));
+    }
+}
