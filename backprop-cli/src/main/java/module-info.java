@@ -4,5 +4,6 @@ module dev.backprop.cli {
     requires dev.backprop.data;
     requires dev.backprop.train;
     requires java.desktop;
+    requires java.management;
     exports dev.backprop.cli;
 }

@@ -3,6 +3,8 @@
  * It has no runtime dependencies.
  */
 module dev.backprop.core {
+    requires jdk.incubator.vector;
+
     exports dev.backprop;
     exports dev.backprop.autograd;
     exports dev.backprop.ops;

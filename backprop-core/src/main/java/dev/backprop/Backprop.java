@@ -66,10 +66,17 @@ public final class Backprop {
      * Runs backward from {@code root} with incoming gradient {@code gradient} (ones for a scalar root when null),
      * accumulating into the {@code grad} of every leaf that requires one.
      *
+     * @param retainGraph keep the graph usable for another backward pass; without it, as in PyTorch, a second pass
+     *                    through the same nodes is an error (it would silently add the gradients again)
      * @param createGraph record the backward computation itself, so the gradients can be differentiated again
      */
+    public static void backward(Tensor root, Tensor gradient, boolean retainGraph, boolean createGraph) {
+        run(root, gradient, retainGraph, createGraph, null);
+    }
+
+    /** {@link #backward(Tensor, Tensor, boolean, boolean)} retaining the graph only when creating one (PyTorch's default). */
     public static void backward(Tensor root, Tensor gradient, boolean createGraph) {
-        run(root, gradient, createGraph, null);
+        run(root, gradient, createGraph, createGraph, null);
     }
 
     /**
@@ -77,6 +84,11 @@ public final class Backprop {
      * without touching any tensor's {@code grad}. An input that {@code output} does not depend on gets zeros.
      */
     public static Tensor[] grad(Tensor output, Tensor[] inputs, Tensor gradOutput, boolean createGraph) {
+        return grad(output, inputs, gradOutput, createGraph, createGraph);
+    }
+
+    /** {@link #grad(Tensor, Tensor[], Tensor, boolean)} choosing whether the graph stays usable for another pass. */
+    public static Tensor[] grad(Tensor output, Tensor[] inputs, Tensor gradOutput, boolean retainGraph, boolean createGraph) {
         Map<Tensor, Tensor> captured = new IdentityHashMap<>();
         for (Tensor t : inputs) {
             if (!t.requiresGrad) {
@@ -85,7 +97,7 @@ public final class Backprop {
             }
             captured.put(t, null);
         }
-        run(output, gradOutput, createGraph, captured);
+        run(output, gradOutput, retainGraph, createGraph, captured);
         Tensor[] out = new Tensor[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
             Tensor g = captured.get(inputs[i]);
@@ -94,7 +106,7 @@ public final class Backprop {
         return out;
     }
 
-    private static void run(Tensor root, Tensor gradient, boolean createGraph, Map<Tensor, Tensor> capture) {
+    private static void run(Tensor root, Tensor gradient, boolean retainGraph, boolean createGraph, Map<Tensor, Tensor> capture) {
         if (!root.requiresGrad) {
             throw new IllegalStateException("backward: this tensor (shape " + Shape.str(root.shape())
                     + ") does not require grad: no input of it had requiresGrad(true), or it was computed under "
@@ -121,6 +133,14 @@ public final class Backprop {
                 return;
             }
             List<Node> order = topologicalOrder(root.gradFn);
+            for (Node n : order) {
+                if (n.released) {
+                    throw new IllegalStateException("backward: the graph through " + n.op.name() + " was already used by an "
+                            + "earlier backward pass, which released it; pass retainGraph = true to the first pass "
+                            + "(backward(gradient, true, false)) to go through it twice, or recompute the forward pass");
+                }
+            }
+            if (!retainGraph) for (Node n : order) n.released = true;
             Map<Node, Tensor> pending = new IdentityHashMap<>();
             pending.put(root.gradFn, gradient);
             for (int k = order.size() - 1; k >= 0; k--) {

@@ -17,6 +17,8 @@ public final class Node {
     final int[] inputVersions;
     Tensor output;
     int outputVersion;
+    /** Set when a backward pass went through this node without retainGraph, as PyTorch frees its buffers. */
+    boolean released;
 
     Node(Op op, Tensor[] inputs) {
         this.op = op;

@@ -365,6 +365,15 @@ public class Tensor {
         Backprop.backward(this, gradient, createGraph);
     }
 
+    /**
+     * Backward with PyTorch's options: {@code retainGraph} keeps the graph for another pass (without it a second
+     * pass through the same nodes is an error), {@code createGraph} records the backward computation. A null
+     * gradient means ones for a scalar.
+     */
+    public void backward(Tensor gradient, boolean retainGraph, boolean createGraph) {
+        Backprop.backward(this, gradient, retainGraph, createGraph);
+    }
+
     /** A tensor sharing this one's storage but cut off from the graph (no gradient flows through it). */
     public Tensor detach() {
         return new Tensor(storage, offset, shape, strides);

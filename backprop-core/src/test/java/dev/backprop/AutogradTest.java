@@ -41,11 +41,25 @@ class AutogradTest {
     void intermediateGradientsDoNotLeakIntoASecondPass() {
         Tensor x = vec(1, 2).requiresGrad(true);
         Tensor h = x.mul(2);
-        h.sum().backward();
+        h.sum().backward(null, true, false);
         h.sum().backward();
         // Each pass contributes 2 per element: a leak of h's gradient from pass 1 would give more than 4.
         assertArrayEquals(new double[] {4, 4}, x.grad().toDoubleArray());
         assertNull(h.grad(), "an intermediate keeps no gradient unless retainGrad() asked");
+    }
+
+    @Test
+    void aSecondPassThroughAReleasedGraphIsAnError() {
+        // PyTorch frees the graph after backward; going through it again would silently double the gradients.
+        Tensor x = vec(1, 2).requiresGrad(true);
+        Tensor z = x.exp().sum();
+        z.backward();
+        var e = assertThrows(IllegalStateException.class, z::backward);
+        assertTrue(e.getMessage().contains("retainGraph"), e.getMessage());
+        Tensor y = x.exp().sum();
+        y.backward(null, true, false);
+        y.backward();
+        assertEquals(3 * Math.exp(1), x.grad().toDoubleArray()[0], 1e-9, "once from the z pass, twice from y");
     }
 
     @Test

@@ -74,8 +74,8 @@ class PropertiesTest {
         Tensor out = a.mul(b).tanh().add(a.exp().mul(b));
         Tensor g1 = Tensor.randn(g, DType.FLOAT64, out.shape()), g2 = Tensor.randn(g, DType.FLOAT64, out.shape());
         double alpha = g.nextGaussian(), beta = g.nextGaussian();
-        Tensor[] r1 = Backprop.grad(out, new Tensor[] {a, b}, g1, false);
-        Tensor[] r2 = Backprop.grad(out, new Tensor[] {a, b}, g2, false);
+        Tensor[] r1 = Backprop.grad(out, new Tensor[] {a, b}, g1, true, false);
+        Tensor[] r2 = Backprop.grad(out, new Tensor[] {a, b}, g2, true, false);
         Tensor[] r = Backprop.grad(out, new Tensor[] {a, b}, g1.mul(alpha).add(g2.mul(beta)), false);
         for (int i = 0; i < 2; i++) {
             double[] combined = r1[i].mul(alpha).add(r2[i].mul(beta)).toDoubleArray();

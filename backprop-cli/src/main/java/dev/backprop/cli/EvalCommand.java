@@ -46,9 +46,10 @@ final class EvalCommand implements Main.Command {
         }
         if (o.positional().size() != 1) throw new UserError("eval: give one MODEL (a directory or model.json); see backprop eval --help");
         Loaded m = Loaded.from("eval", o.positional().getFirst());
-        String dataName = o.get("data", m.data());
+        String dataName = o.get("data", m.source());
         if (dataName == null) throw new UserError("eval: the model does not say which data it was trained on; pass --data");
-        LabeledData data = DataSets.load(dataName, new LoadOptions(o.get("label"), null, 0.2, 1, false));
+        // The same label column, task and split seed as training, so a CSV's test rows are the ones held out then.
+        LabeledData data = DataSets.load(dataName, new LoadOptions(o.get("label", m.labelColumn()), m.task(), 0.2, m.splitSeed(), false));
         if (Shape.numel(data.inputShape()) != Shape.numel(m.spec().inputShape())) {
             throw new UserError("eval: the model expects input " + Shape.str(m.spec().inputShape()) + " but " + data.name()
                     + " has " + Shape.str(data.inputShape()));
@@ -57,10 +58,19 @@ final class EvalCommand implements Main.Command {
             throw new UserError("eval: the model predicts " + m.objective().classes() + " classes but " + data.name() + " has "
                     + data.numClasses());
         }
+        if (m.classes() != null && data.classNames() != null && !m.classes().equals(data.classNames())) {
+            throw new UserError("eval: the model's classes " + brief(m.classes()) + " differ from " + data.name() + "'s "
+                    + brief(data.classNames()));
+        }
         if (m.normalization() != null) data = data.normalize(m.normalization());
         int batch = o.intValue("batch-size", 512);
         if (batch < 1) throw new UserError("eval: --batch-size must be at least 1");
+        if (data.test().size() == 0) throw new UserError("eval: " + data.name() + " has no test examples");
         Evaluation ev = Evaluation.of(m.model(), m.objective(), data.test(), batch);
+        if (!Double.isFinite(ev.loss())) {
+            throw new IllegalStateException("eval: the model's loss on " + data.name() + " is " + ev.loss() + "; its weights or the "
+                    + "data hold values it cannot handle");
+        }
         PrintStream info = o.has("json") ? System.err : out;
         info.printf(Locale.ROOT, "%s on %s (test, %d examples): loss %.4f%s%n", o.positional().getFirst(), data.name(),
                 ev.examples(), ev.loss(), Double.isNaN(ev.accuracy()) ? "" : String.format(Locale.ROOT, ", accuracy %.4f", ev.accuracy()));
@@ -87,6 +97,10 @@ final class EvalCommand implements Main.Command {
         return 0;
     }
 
+    private static String brief(List<String> names) {
+        return names.size() <= 6 ? names.toString() : names.subList(0, 5) + " and " + (names.size() - 5) + " more";
+    }
+
     static String confusionText(long[][] m, List<String> names) {
         StringBuilder sb = new StringBuilder("confusion matrix (rows: true class, columns: predicted):\n");
         int w = 6;
@@ -96,6 +110,7 @@ final class EvalCommand implements Main.Command {
         sb.append('\n');
         for (int i = 0; i < m.length; i++) {
             String name = names != null && i < names.size() ? names.get(i) : String.valueOf(i);
+            if (name.equals(String.valueOf(i))) name = "";
             sb.append(String.format(Locale.ROOT, "%2d %-11s", i, name.length() > 11 ? name.substring(0, 11) : name));
             for (long v : m[i]) sb.append(String.format(Locale.ROOT, "%" + w + "d", v));
             sb.append('\n');

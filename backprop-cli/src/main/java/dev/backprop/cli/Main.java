@@ -25,7 +25,7 @@ public final class Main {
     }
 
     static List<Command> commands() {
-        return List.of(new TrainCommand(), new EvalCommand(), new PredictCommand());
+        return List.of(new TrainCommand(), new EvalCommand(), new PredictCommand(), new BenchCommand());
     }
 
     public static void main(String[] args) {
@@ -36,7 +36,11 @@ public final class Main {
     public static int run(String[] args, PrintStream out, PrintStream err) {
         boolean verbose = Arrays.asList(args).contains("--verbose");
         try {
-            if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help") && args.length == 1) {
+            if (args.length == 0) {
+                err.print(usage());
+                return 2;
+            }
+            if (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help") && args.length == 1) {
                 out.print(usage());
                 return 0;
             }

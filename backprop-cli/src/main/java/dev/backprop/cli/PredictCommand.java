@@ -57,13 +57,14 @@ final class PredictCommand implements Main.Command {
         Path input = Path.of(o.positional().get(1));
         if (!Files.isRegularFile(input)) throw new UserError("predict: " + input + ": no such file");
         int top = o.intValue("top", 3);
+        if (top < 1) throw new UserError("predict: --top must be at least 1, got " + top);
         int[] shape = m.spec().inputShape();
         int features = Math.toIntExact(Shape.numel(shape));
         String lower = input.toString().toLowerCase(Locale.ROOT);
         List<float[]> rows;
         List<String> labels = new ArrayList<>();
         if (lower.endsWith(".csv") || lower.endsWith(".txt")) {
-            rows = csvRows(input, features, labels);
+            rows = csvRows(input, features, labels, m.features(), m.labelColumn());
         } else {
             rows = List.of(image(input, shape));
             labels.add(input.getFileName().toString());
@@ -79,6 +80,10 @@ final class PredictCommand implements Main.Command {
         PrintStream info = o.has("json") ? System.err : out;
         try (var scope = GradMode.noGrad()) {
             Tensor output = m.model().forward(x);
+            if (output.isFinite().not().countNonzero() > 0) {
+                throw new IllegalStateException("predict: the model produced NaN or infinite outputs for " + input.getFileName()
+                        + "; its weights may be damaged (retrain it)");
+            }
             Tensor probs = m.objective().probabilities(output);
             Tensor pred = m.objective().predict(output);
             for (int i = 0; i < rows.size(); i++) {
@@ -122,52 +127,89 @@ final class PredictCommand implements Main.Command {
         return m.classes() != null && k < m.classes().size() ? m.classes().get(k) : String.valueOf(k);
     }
 
-    /** Feature rows of a CSV file: a header is skipped; with one column too many, the label column is dropped. */
-    static List<float[]> csvRows(Path file, int features, List<String> labels) {
+    /**
+     * Feature rows of a CSV file. With a header whose names include the model's training features, those columns
+     * are taken by name (others, such as the label, are ignored); without one, a row holds the features in training
+     * order, optionally followed by the label. Every value must be a finite number.
+     */
+    static List<float[]> csvRows(Path file, int features, List<String> labels, List<String> names, String labelColumn) {
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UserError("predict: cannot read " + file + ": " + e.getMessage());
         }
+        String f = file.getFileName().toString();
         List<float[]> rows = new ArrayList<>();
-        int drop = -1;
-        for (int ln = 0; ln < lines.size(); ln++) {
+        int[] pick = null;
+        int first = firstContent(lines);
+        for (int ln = first; ln < lines.size(); ln++) {
             String line = lines.get(ln).trim();
             if (line.isEmpty()) continue;
             List<String> cells = Csv.splitLine(line);
-            if (rows.isEmpty() && drop < 0 && !numeric(cells.getFirst()) && ln == firstContent(lines)) {
-                if (cells.size() == features + 1) {
-                    for (int j = 0; j < cells.size(); j++) {
-                        String c = cells.get(j).trim().toLowerCase(Locale.ROOT);
-                        if (c.equals("label") || c.equals("target") || c.equals("class")) drop = j;
-                    }
-                    if (drop < 0) drop = cells.size() - 1;
-                }
+            if (ln == first && !numeric(cells.getFirst())) {
+                pick = header(cells, features, names, labelColumn, f);
                 continue;
             }
-            if (cells.size() == features + 1 && drop < 0) drop = cells.size() - 1;
-            int expected = features + (drop >= 0 ? 1 : 0);
-            if (cells.size() != expected) {
-                throw new UserError("predict: " + file.getFileName() + ":" + (ln + 1) + ": " + cells.size() + " values, but the model takes "
-                        + features + " features");
+            if (pick == null) {
+                if (cells.size() != features && cells.size() != features + 1) {
+                    throw new UserError("predict: " + f + ":" + (ln + 1) + ": " + cells.size() + " values, but the model takes "
+                            + features + " features (and optionally the label last)");
+                }
+                pick = new int[features];
+                for (int k = 0; k < features; k++) pick[k] = k;
             }
             float[] row = new float[features];
-            for (int j = 0, k = 0; j < cells.size(); j++) {
-                if (j == drop) continue;
-                String c = cells.get(j).trim();
-                try {
-                    row[k++] = Float.parseFloat(c);
-                } catch (NumberFormatException e) {
-                    throw new UserError("predict: " + file.getFileName() + ":" + (ln + 1) + ": column " + (j + 1) + ": '" + c
-                            + "' is not a number");
+            for (int k = 0; k < features; k++) {
+                int j = pick[k];
+                if (j >= cells.size()) {
+                    throw new UserError("predict: " + f + ":" + (ln + 1) + ": " + cells.size() + " values, expected at least " + (j + 1));
                 }
+                String c = cells.get(j).trim();
+                float v;
+                try {
+                    v = Float.parseFloat(c);
+                } catch (NumberFormatException e) {
+                    throw new UserError("predict: " + f + ":" + (ln + 1) + ": column " + (j + 1) + ": '" + c + "' is not a number");
+                }
+                if (!Float.isFinite(v)) {
+                    throw new UserError("predict: " + f + ":" + (ln + 1) + ": column " + (j + 1) + ": '" + c
+                            + "' is not a finite number");
+                }
+                row[k] = v;
             }
             rows.add(row);
             labels.add("row " + (ln + 1));
         }
         if (rows.isEmpty()) throw new UserError("predict: " + file + " holds no rows");
         return rows;
+    }
+
+    /** The column of each training feature in a header row; the label column (and any other) is skipped. */
+    private static int[] header(List<String> cells, int features, List<String> names, String labelColumn, String f) {
+        List<String> h = cells.stream().map(String::trim).toList();
+        if (names != null && names.size() == features) {
+            int[] pick = new int[features];
+            for (int k = 0; k < features; k++) {
+                pick[k] = h.indexOf(names.get(k));
+                if (pick[k] < 0) {
+                    throw new UserError("predict: " + f + " has no column '" + names.get(k) + "', a feature the model was trained on; "
+                            + "its columns are: " + String.join(", ", h));
+                }
+            }
+            return pick;
+        }
+        List<Integer> keep = new ArrayList<>();
+        for (int j = 0; j < h.size(); j++) {
+            String c = h.get(j).toLowerCase(Locale.ROOT);
+            boolean label = labelColumn != null ? h.get(j).equals(labelColumn) : c.equals("label") || c.equals("target") || c.equals("class");
+            if (!label) keep.add(j);
+        }
+        if (keep.size() == features + 1 && keep.size() == h.size()) keep.removeLast();
+        if (keep.size() != features) {
+            throw new UserError("predict: " + f + " has " + h.size() + " columns, but the model takes " + features + " features");
+        }
+        return keep.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private static int firstContent(List<String> lines) {
@@ -202,10 +244,19 @@ final class PredictCommand implements Main.Command {
             if (side * side != shape[0]) throw new UserError("predict: the model takes " + shape[0] + " features, not an image");
             h = w = side;
         }
+        // Transparent pixels count as white paper, and the scaling averages whole areas: a bilinear scale-down
+        // samples a few source pixels per output pixel and can miss thin strokes entirely.
+        BufferedImage flat = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g0 = flat.createGraphics();
+        g0.setColor(java.awt.Color.WHITE);
+        g0.fillRect(0, 0, img.getWidth(), img.getHeight());
+        g0.drawImage(img, 0, 0, null);
+        g0.dispose();
+        java.awt.Image scaled = flat.getScaledInstance(w, h, java.awt.Image.SCALE_AREA_AVERAGING);
         BufferedImage grey = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
         Graphics2D g = grey.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(img, 0, 0, w, h, null);
+        g.drawImage(scaled, 0, 0, null);
         g.dispose();
         float[] v = new float[w * h];
         double mean = 0;
@@ -216,6 +267,15 @@ final class PredictCommand implements Main.Command {
             }
         }
         if (mean / v.length > 0.5) for (int i = 0; i < v.length; i++) v[i] = 1 - v[i];
+        float max = 0, min = 1;
+        for (float x : v) {
+            max = Math.max(max, x);
+            min = Math.min(min, x);
+        }
+        if (max - min < 0.1f) {
+            System.err.println("backprop: warning: " + file.getFileName() + " looks blank at " + w + "x" + h
+                    + " pixels; the prediction means little");
+        }
         return v;
     }
 }

@@ -1,6 +1,7 @@
 package dev.backprop.cli;
 
 import dev.backprop.Generator;
+import dev.backprop.data.Csv;
 import dev.backprop.data.DataSets;
 import dev.backprop.data.LabeledData;
 import dev.backprop.data.LoadOptions;
@@ -30,6 +31,7 @@ import dev.backprop.optim.schedule.MultiStepLR;
 import dev.backprop.optim.schedule.ReduceLROnPlateau;
 import dev.backprop.optim.schedule.StepLR;
 import dev.backprop.optim.schedule.WarmupCosine;
+import dev.backprop.train.Callback;
 import dev.backprop.train.EarlyStopping;
 import dev.backprop.train.Evaluation;
 import dev.backprop.train.History;
@@ -41,6 +43,7 @@ import dev.backprop.train.Trainer;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,7 +96,8 @@ final class TrainCommand implements Main.Command {
     /** Defaults that suit a data set. */
     record Defaults(String model, int epochs, int batchSize, String optimizer, String activation, double sgdLr) {
         static Defaults of(String data) {
-            return switch (data.toLowerCase(Locale.ROOT)) {
+            String key = data.trim().toLowerCase(Locale.ROOT).replace('_', '-');
+            return switch (key.equals("fashionmnist") ? "fashion-mnist" : key) {
                 case "digits" -> new Defaults("mlp:128", 30, 32, "adam", "relu", 0.1);
                 case "fashion-mnist", "mnist" -> new Defaults("mlp:256,128", 10, 128, "adam", "relu", 0.1);
                 // Four points, full batch: the classic 2-2-1 network needs a large step to leave its plateau.
@@ -133,6 +137,12 @@ final class TrainCommand implements Main.Command {
         int batch = positive(o, "batch-size", d.batchSize());
         long seed = o.longValue("seed", 1);
         int threads = positive(o, "threads", Runtime.getRuntime().availableProcessors());
+        if (threads > 256) throw new UserError("train: --threads " + threads + " is too many; use at most 256 (this machine has "
+                + Runtime.getRuntime().availableProcessors() + " cores)");
+        double labelSmoothing = o.doubleValue("label-smoothing", 0);
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+            throw new UserError("train: --label-smoothing must be in [0, 1), got " + o.get("label-smoothing"));
+        }
         double dropout = o.doubleValue("dropout", 0);
         if (!(dropout >= 0 && dropout < 1)) throw new UserError("train: --dropout is a drop probability in [0, 1), got " + dropout);
         int earlyStopArg = o.intValue("early-stop", 0);
@@ -151,9 +161,14 @@ final class TrainCommand implements Main.Command {
         // Data: load, split off validation, normalise with training statistics only.
         Task task = o.has("task") ? Task.parse(o.get("task")) : null;
         LabeledData data = DataSets.load(dataName, new LoadOptions(o.get("label"), task, 0.2, seed, false));
+        Csv.Table csvTable = isCsv(dataName) ? Csv.read(Path.of(dataName), o.get("label"), task) : null;
         int classes = data.numClasses();
+        if (data.test().size() == 0) {
+            throw new UserError("train: " + data.name() + " has too few rows (" + data.train().size() + ") to hold out a test set; "
+                    + "use a larger file");
+        }
         Objective objective = Objective.of(o.get("loss", classes > 0 ? "cross-entropy" : "mse"), classes,
-                data.outputSize(), o.doubleValue("label-smoothing", 0));
+                data.outputSize(), labelSmoothing);
         Normalization norm = switch (normalize) {
             case "none" -> null;
             case "global" -> Normalization.fit(data.train(), Normalization.Mode.GLOBAL);
@@ -170,7 +185,8 @@ final class TrainCommand implements Main.Command {
             train = split.train();
             validation = split.validation();
         } else if (decides) {
-            throw new UserError("train: --early-stop and --schedule plateau need a validation set; use --val-split 0.1");
+            throw new UserError("train: --early-stop and --schedule plateau need a validation set, and "
+                    + (valSplit > 0 ? "the training set (" + train.size() + " examples) is too small to split" : "--val-split is 0; use --val-split 0.1"));
         } else if (data.test() != data.train()) {
             validation = data.test();
             curve = "test";
@@ -180,8 +196,24 @@ final class TrainCommand implements Main.Command {
         String modelArg = o.get("model", d.model());
         Generator gen = new Generator(seed);
         ModelSpec spec = modelSpec(modelArg, data, objective, activation, dropout);
+        int outputs = spec.outputShape().length == 0 ? 1 : spec.outputShape()[spec.outputShape().length - 1];
+        if (outputs != objective.outputs()) {
+            throw new UserError("train: the model ends with " + outputs + " outputs but " + objective.name() + " on "
+                    + data.name() + " needs " + objective.outputs());
+        }
+        if (!spec.layers().isEmpty() && spec.layers().getLast().type().equals("softmax") && objective.classes() > 0) {
+            System.err.println("backprop: warning: the model ends with softmax, but " + objective.name()
+                    + " expects raw scores (logits); remove the softmax layer");
+        }
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("data", data.name());
+        // What eval and predict need to see the data as training did: where it came from and how it was read.
+        meta.put("data_source", source(dataName));
+        meta.put("split_seed", seed);
+        if (csvTable != null) {
+            meta.put("label_column", csvTable.labelColumn());
+            meta.put("features", new ArrayList<>(csvTable.featureNames()));
+        }
         if (data.classNames() != null) meta.put("classes", new ArrayList<>(data.classNames()));
         meta.put("loss", objective.name());
         meta.put("task", data.task().toString());
@@ -197,18 +229,28 @@ final class TrainCommand implements Main.Command {
         LRScheduler sched = scheduler(schedule, opt, epochs);
         String modelName = modelArg.endsWith(".json") ? Path.of(modelArg).getFileName().toString().replace(".json", "") : modelArg;
         Path outDir = Path.of(o.get("out", "runs/" + safe(data.name()) + "-" + safe(modelName)));
+        prepareOut(outDir);
 
         Trainer.Builder tb = Trainer.builder(model, objective, opt).train(train).validation(validation, curve).epochs(epochs)
                 .batchSize(batch).generator(gen.split()).scheduler(sched).clipNorm(nonNegative(o, "clip-norm"))
                 .clipValue(nonNegative(o, "clip-value")).l1(nonNegative(o, "l1")).l2(nonNegative(o, "l2"))
                 .callback(json ? new Progress(System.err, System.err, false) : Progress.auto(out));
+        // When the first step ends (wall clock, to compare with the JVM's start): `backprop bench` reads it.
+        long[] firstStepMillis = {-1};
+        tb.callback(new Callback() {
+            @Override
+            public void onBatchEnd(Trainer t, int epoch, int step, int batchSize, double loss) {
+                if (firstStepMillis[0] < 0) firstStepMillis[0] = System.currentTimeMillis();
+            }
+        });
         EarlyStopping early = earlyStop > 0 ? new EarlyStopping(earlyStop) : null;
         if (early != null) tb.callback(early);
         Trainer trainer = tb.build();
 
         PrintStream info = json ? System.err : out;
-        info.printf(Locale.ROOT, "backprop train: %s; model %s (%,d parameters); %s lr %.3g; %d epochs of batch %d; seed %d; %d threads%n",
-                data.describe(), modelName, model.parameterCount(), optName, opt.lr(), epochs, batch, seed, threads);
+        info.printf(Locale.ROOT, "backprop train: %s%s; model %s (%,d parameters); %s lr %.3g; %d epochs of batch %d; seed %d; %d threads%n",
+                data.describe(), curve.equals("val") && validation != null ? " (" + validation.size() + " of the train examples held out for validation)" : "",
+                modelName, model.parameterCount(), optName, opt.lr(), epochs, batch, seed, threads);
         long start = System.nanoTime();
         History history = trainer.fit();
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -254,14 +296,18 @@ final class TrainCommand implements Main.Command {
             r.put("epochs", history.epochs().size());
             r.put("train_loss", history.last().trainLoss());
             r.put("train_accuracy", nanToNull(history.last().trainAccuracy()));
-            if (curve.equals("val")) {
+            if (curve.equals("val") && validation != null) {
                 r.put("val_loss", nanToNull(history.last().valLoss()));
                 r.put("val_accuracy", nanToNull(history.last().valAccuracy()));
             }
+            if (history.restoredEpoch() > 0) r.put("restored_epoch", history.restoredEpoch());
             r.put("test_loss", test.loss());
             r.put("test_accuracy", nanToNull(test.accuracy()));
             r.put("seconds", seconds);
             r.put("samples_per_second", samplesPerSecond);
+            // Seconds from the JVM's start to the end of the first training step (start-up, loading, first step).
+            r.put("first_step_seconds", firstStepMillis[0] < 0 ? null
+                    : (firstStepMillis[0] - ManagementFactory.getRuntimeMXBean().getStartTime()) / 1e3);
             r.put("parameters", model.parameterCount());
             r.put("optimizer", optName);
             r.put("lr", opt.lr());
@@ -274,6 +320,31 @@ final class TrainCommand implements Main.Command {
             out.println(Json.write(r));
         }
         return 0;
+    }
+
+    static boolean isCsv(String data) {
+        String l = data.toLowerCase(Locale.ROOT);
+        return (l.endsWith(".csv") || l.endsWith(".csv.gz")) && Files.isRegularFile(Path.of(data));
+    }
+
+    /** The data argument as eval should find it again: built-in names as they are, files and directories absolute. */
+    static String source(String data) {
+        Path p = Path.of(data);
+        return Files.exists(p) ? p.toAbsolutePath().normalize().toString() : data;
+    }
+
+    /** Creates the output directory before training, so a bad --out fails at once and not after the work. */
+    static void prepareOut(Path dir) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserError("train: --out " + dir + " is a file, not a directory; choose another path");
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new UserError("train: cannot create the output directory " + dir + " (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); choose another --out");
+        }
+        if (!Files.isWritable(dir)) throw new UserError("train: the output directory " + dir + " is not writable; choose another --out");
     }
 
     static Object nanToNull(double v) {
@@ -302,12 +373,12 @@ final class TrainCommand implements Main.Command {
             if (!Files.isRegularFile(p)) throw new UserError("train: --model " + arg + ": no such file");
             try {
                 ModelSpec s = ModelSpec.parse(Files.readString(p, StandardCharsets.UTF_8));
-                if (!java.util.Arrays.equals(s.inputShape(), data.inputShape())
-                        && dev.backprop.Shape.numel(s.inputShape()) != data.inputSize()) {
-                    throw new UserError("train: " + arg + " expects input " + dev.backprop.Shape.str(s.inputShape()) + " but "
-                            + data.name() + " has " + dev.backprop.Shape.str(data.inputShape()));
+                if (!java.util.Arrays.equals(s.inputShape(), data.inputShape())) {
+                    throw new UserError("train: " + arg + " has input_shape " + dev.backprop.Shape.str(s.inputShape()) + " but "
+                            + data.name() + " examples are " + dev.backprop.Shape.str(data.inputShape()) + "; set input_shape to "
+                            + dev.backprop.Shape.str(data.inputShape()) + (data.inputShape().length > 1 ? " and begin with a flatten layer" : ""));
                 }
-                return s.withInputShape(data.inputShape());
+                return s;
             } catch (IOException e) {
                 throw new UserError("train: cannot read " + arg + ": " + e.getMessage());
             }

@@ -132,7 +132,9 @@ class MainTest {
             assertTrue(r.out().startsWith("usage: backprop " + c), r.out());
         }
         assertTrue(run("--help").out().contains("train"));
-        assertTrue(run().out().contains("usage"));
+        Run none = run();
+        assertEquals(2, none.status(), "no command is a usage error");
+        assertTrue(none.err().contains("usage"));
         assertTrue(run("--version").out().startsWith("backprop "));
     }
 
@@ -181,5 +183,59 @@ class MainTest {
         Run r = run("eval", dir.toString());
         assertTrue(r.status() != 0, r.out());
         assertTrue(r.err().contains("1.weight") || r.err().contains("shape"), r.err());
+    }
+
+    @Test
+    void aCsvRunIsReproducedByEvalAndPredict(@TempDir Path dir) throws Exception {
+        // Three classes separated by the sum of the features; the label column sits in the middle.
+        StringBuilder sb = new StringBuilder("a,b,species,c\n");
+        dev.backprop.Generator g = new dev.backprop.Generator(3);
+        for (int i = 0; i < 150; i++) {
+            double a = g.nextDouble() * 3, b = g.nextDouble() * 3, c = g.nextDouble() * 3, t = a + b + c;
+            sb.append(String.format(java.util.Locale.ROOT, "%.3f,%.3f,%s,%.3f%n", a, b, t < 3.5 ? "low" : t < 5.5 ? "mid" : "high", c));
+        }
+        Path csv = dir.resolve("sums.csv");
+        Files.writeString(csv, sb.toString());
+        Path out = dir.resolve("run");
+        Run t = run("train", "--data", csv.toString(), "--label", "species", "--seed", "7", "--epochs", "40", "--out", out.toString(), "--json");
+        assertEquals(0, t.status(), t.err());
+        Run e = run("eval", out.toString(), "--json");
+        assertEquals(0, e.status(), e.err());
+        assertEquals((Double) t.json().get("test_accuracy"), (Double) e.json().get("accuracy"), 1e-12, "the same held-out rows");
+        assertEquals((Double) t.json().get("test_loss"), (Double) e.json().get("loss"), 1e-9);
+        Run p = run("predict", out.toString(), csv.toString(), "--json");
+        assertEquals(0, p.status(), "the label column is found by name, wherever it is: " + p.err());
+        Files.writeString(dir.resolve("bad.csv"), "a,b,c\n1,NaN,2\n");
+        userError("bad.csv:2: column 2: 'NaN' is not a finite number", "predict", out.toString(), dir.resolve("bad.csv").toString());
+        Files.writeString(dir.resolve("tiny.csv"), "x,label\n1,a\n2,b\n");
+        userError("too few rows", "train", "--data", dir.resolve("tiny.csv").toString(), "--out", dir.resolve("t").toString());
+    }
+
+    @Test
+    void damagedModelFilesAreRefusedByName(@TempDir Path dir) throws Exception {
+        assertEquals(0, run("train", "--epochs", "1", "--out", dir.toString()).status());
+        Path w = dir.resolve("model.safetensors");
+        java.util.Map<String, dev.backprop.Tensor> state = new java.util.LinkedHashMap<>(dev.backprop.io.Safetensors.read(w));
+        dev.backprop.Tensor bias = state.get("3.bias").clone();
+        bias.set(Double.NaN, 0);
+        state.put("3.bias", bias);
+        dev.backprop.io.Safetensors.write(w, state, java.util.Map.of());
+        Run e = run("eval", dir.toString());
+        assertEquals(2, e.status(), e.err());
+        assertTrue(e.err().contains("3.bias") && e.err().contains("NaN"), e.err());
+        String json = Files.readString(dir.resolve("model.json")).replace("\"data\":\"digits\"", "\"data\":5");
+        Files.writeString(dir.resolve("model.json"), json);
+        Run bad = run("eval", dir.toString());
+        assertTrue(bad.status() != 0 && bad.err().lines().count() == 1, bad.err());
+    }
+
+    @Test
+    void badOutputPlacesFailBeforeTraining(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("afile");
+        Files.writeString(file, "x");
+        userError("is a file", "train", "--out", file.toString());
+        userError("cannot create the output directory", "train", "--out", file.resolve("sub").toString());
+        userError("too many", "train", "--threads", "100000");
+        userError("--label-smoothing must be in [0, 1)", "train", "--label-smoothing", "5");
     }
 }

@@ -165,7 +165,7 @@ public final class GradCheck {
                 double[] onehot = new double[m];
                 onehot[j] = 1;
                 Tensor go = Tensor.of(onehot, out.shape().length == 0 ? new int[0] : out.shape()).reshape(out.shape());
-                Tensor[] g = Backprop.grad(out, ins, go, false);
+                Tensor[] g = Backprop.grad(out, ins, go, true, false);
                 rows[j] = new double[ins.length][];
                 for (int q = 0; q < ins.length; q++) rows[j][q] = g[q].toDoubleArray();
             }

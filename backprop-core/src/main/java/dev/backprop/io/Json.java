@@ -155,7 +155,10 @@ public final class Json {
         }
     }
 
-    /** Writes a value (of the types {@link #parse} returns, plus other Numbers, arrays of double/float/int). */
+    /**
+     * Writes a value (of the types {@link #parse} returns, plus other Numbers, arrays of double/float/int) as
+     * standard JSON: a NaN or infinite number becomes {@code null}.
+     */
     public static String write(Object v) {
         StringBuilder sb = new StringBuilder();
         write(sb, v, 0, false);
@@ -226,8 +229,8 @@ public final class Json {
     }
 
     private static void number(StringBuilder sb, double d) {
-        if (Double.isNaN(d)) sb.append("NaN");
-        else if (Double.isInfinite(d)) sb.append(d > 0 ? "Infinity" : "-Infinity");
+        // JSON has no NaN or infinity: they are written as null, which every reader accepts.
+        if (!Double.isFinite(d)) sb.append("null");
         else if (d == Math.rint(d) && Math.abs(d) < 1e15) sb.append(String.format(Locale.ROOT, "%.1f", d));
         else sb.append(d);
     }

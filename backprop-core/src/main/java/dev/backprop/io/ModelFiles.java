@@ -138,6 +138,9 @@ public final class ModelFiles {
                         + Shape.str(m.shape()) + " in " + json.getFileName());
             } else if (m.dtype().isFloating() && !f.dtype().isFloating()) {
                 wrong.add(e.getKey() + " holds " + f.dtype() + " values in " + weights.getFileName() + ", not floats");
+            } else if (f.dtype().isFloating() && f.isFinite().not().countNonzero() > 0) {
+                // A NaN or infinite weight would only surface later as NaN predictions.
+                wrong.add(e.getKey() + " holds " + f.isFinite().not().countNonzero() + " NaN or infinite values");
             }
         }
         if (missing.isEmpty() && unexpected.isEmpty() && wrong.isEmpty()) return;

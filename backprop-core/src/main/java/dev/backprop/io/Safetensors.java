@@ -556,6 +556,8 @@ public final class Safetensors {
                     + ".tmp");
             try {
                 opened = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                // Ctrl-C or a kill (not kill -9) between here and the move must not leave the temporary file behind.
+                tmp.toFile().deleteOnExit();
             } catch (FileAlreadyExistsException e) {
                 // another writer drew the same name: draw again
             } catch (IOException e) {

@@ -69,6 +69,21 @@ public interface Kernels {
     /** The matrix-multiply kernel. */
     Gemm gemm();
 
+    /** {@code mask ? a : b} elementwise, broadcasting all three; a and b of the same floating type. */
+    Tensor where(Tensor mask, Tensor a, Tensor b);
+
+    /**
+     * One Adam step over a contiguous float32 parameter (the update rule of {@code dev.backprop.optim.Adam} and
+     * {@code AdamW}): with d = g + l2·p after p ← shrink·p,
+     * m ← β₁m + (1−β₁)d, v ← β₂v + (1−β₂)d², v̂ = max(vmax, v) when vmax is given (amsgrad),
+     * p ← p − stepSize·m / (√v̂ / bc2Sqrt + ε). m, v and vmax are indexed from 0.
+     */
+    void adam(float[] p, int po, float[] g, int go, float[] m, float[] v, float[] vmax, int n, double stepSize,
+              double bc2Sqrt, double beta1, double beta2, double eps, double l2, double shrink);
+
+    /** Σ a[off + i]² over n floats, accumulated in double (for gradient norms). */
+    double sumOfSquares(float[] a, int off, int n);
+
     /** Holds the active kernels. */
     final class Holder {
         private static volatile Kernels active = FAST;

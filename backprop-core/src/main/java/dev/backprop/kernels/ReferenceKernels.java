@@ -447,4 +447,56 @@ public class ReferenceKernels implements Kernels {
             }
         });
     }
+
+    // ------------------------------------------------------------------------------------------------ selection
+
+    @Override
+    public Tensor where(Tensor mask, Tensor a, Tensor b) {
+        if (mask.dtype() != DType.BOOL) throw new IllegalArgumentException("where: the mask must be bool, got " + mask.dtype());
+        DType dt = a.dtype() == b.dtype() ? a.dtype() : DType.promote(a.dtype(), b.dtype());
+        int[] shape = Shape.broadcast("where", mask.shape(), Shape.broadcast("where", a.shape(), b.shape()));
+        Tensor bv = cast(b, dt);
+        Tensor out = contiguous(bv.asStrided(shape, Shape.broadcastStrides(bv.shape(), bv.stride(), shape), bv.storageOffset()));
+        Tensor av = a.dtype() == dt ? a : cast(a, dt);
+        Storage o = out.storage(), sa = av.storage();
+        boolean[] m = mask.storage().bools();
+        int[] sm = Shape.broadcastStrides(mask.shape(), mask.stride(), shape);
+        int[] sav = Shape.broadcastStrides(av.shape(), av.stride(), shape);
+        Strided.rows(shape, 0, out.stride(), mask.storageOffset(), sm, av.storageOffset(), sav,
+                (po, pm, pa, len, io, im, ia) -> {
+                    for (int k = 0; k < len; k++) if (m[pm + k * im]) o.setDouble(po + k * io, sa.getDouble(pa + k * ia));
+                });
+        return out;
+    }
+
+    // ------------------------------------------------------------------------------------------------ optimizers
+
+    @Override
+    public void adam(float[] p, int po, float[] g, int go, float[] m, float[] v, float[] vmax, int n, double stepSize,
+                     double bc2Sqrt, double beta1, double beta2, double eps, double l2, double shrink) {
+        double oneMinusB1 = 1 - beta1, oneMinusB2 = 1 - beta2;
+        for (int i = 0; i < n; i++) {
+            double w = p[po + i];
+            if (shrink != 1) w = (float) (w * shrink);
+            double d = g[go + i];
+            if (l2 != 0) d += l2 * w;
+            // m + (1 − β₁)(d − m): PyTorch's lerp form of β₁m + (1 − β₁)d.
+            float mi = (float) (m[i] + oneMinusB1 * (d - m[i]));
+            float vi = (float) (beta2 * v[i] + oneMinusB2 * d * d);
+            m[i] = mi;
+            v[i] = vi;
+            if (vmax != null) {
+                vi = Math.max(vmax[i], vi);
+                vmax[i] = vi;
+            }
+            p[po + i] = (float) (w - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + eps));
+        }
+    }
+
+    @Override
+    public double sumOfSquares(float[] a, int off, int n) {
+        double s = 0;
+        for (int i = off; i < off + n; i++) s += (double) a[i] * a[i];
+        return s;
+    }
 }

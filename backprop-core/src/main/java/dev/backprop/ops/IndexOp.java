@@ -172,22 +172,7 @@ public sealed interface IndexOp extends Op {
 
     /** out = mask ? a : b, broadcasting all three. ∂a = g where mask, ∂b = g elsewhere; the mask takes none. */
     record Where(Tensor mask) implements IndexOp {
-        public Tensor forward(Tensor[] in) {
-            Tensor a = in[0], b = in[1];
-            DType dt = a.dtype() == b.dtype() ? a.dtype() : DType.promote(a.dtype(), b.dtype());
-            int[] shape = Shape.broadcast("where", mask.shape(), Shape.broadcast("where", a.shape(), b.shape()));
-            Tensor out = Kernels.active().contiguous(Kernels.active().cast(b, dt).expand(shape));
-            Tensor av = a.dtype() == dt ? a : Kernels.active().cast(a, dt);
-            Storage o = out.storage(), sa = av.storage();
-            boolean[] m = mask.storage().bools();
-            int[] sm = Shape.broadcastStrides(mask.shape(), mask.stride(), shape);
-            int[] sav = Shape.broadcastStrides(av.shape(), av.stride(), shape);
-            Strided.rows(shape, 0, out.stride(), mask.storageOffset(), sm, av.storageOffset(), sav,
-                    (po, pm, pa, len, io, im, ia) -> {
-                        for (int k = 0; k < len; k++) if (m[pm + k * im]) o.setDouble(po + k * io, sa.getDouble(pa + k * ia));
-                    });
-            return out;
-        }
+        public Tensor forward(Tensor[] in) { return Kernels.active().where(mask, in[0], in[1]); }
         public Tensor[] backward(Tensor g, Tensor[] in, Tensor out) {
             Tensor zero = Tensor.scalar(g.dtype(), 0);
             return new Tensor[] {

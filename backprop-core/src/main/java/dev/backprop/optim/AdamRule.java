@@ -2,6 +2,7 @@ package dev.backprop.optim;
 
 import dev.backprop.DType;
 import dev.backprop.Tensor;
+import dev.backprop.kernels.Kernels;
 
 /** The Adam update shared by {@link Adam} (L2 weight decay) and {@link AdamW} (decoupled weight decay). */
 final class AdamRule {
@@ -55,26 +56,9 @@ final class AdamRule {
                 p[po + i] = w - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + eps);
             }
         } else {
-            float[] p = param.storage().floats();
-            float[] g = grad.storage().floats();
-            float[] m = m1.storage().floats();
-            float[] v = m2.storage().floats();
-            float[] vm = mx == null ? null : mx.storage().floats();
-            for (int i = 0; i < n; i++) {
-                double w = p[po + i];
-                if (doShrink) w = (float) (w * shrink);
-                double d = g[go + i];
-                if (l2 != 0) d += l2 * w;
-                float mi = (float) Optimizer.lerp(m[i], d, oneMinusB1);
-                float vi = (float) (beta2 * v[i] + oneMinusB2 * d * d);
-                m[i] = mi;
-                v[i] = vi;
-                if (vm != null) {
-                    vi = Math.max(vm[i], vi);
-                    vm[i] = vi;
-                }
-                p[po + i] = (float) (w - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + eps));
-            }
+            Kernels.active().adam(param.storage().floats(), po, grad.storage().floats(), go, m1.storage().floats(),
+                    m2.storage().floats(), mx == null ? null : mx.storage().floats(), n, stepSize, bc2Sqrt, beta1, beta2, eps,
+                    l2, doShrink ? shrink : 1);
         }
     }
 }

@@ -32,9 +32,12 @@ public final class HtmlReport {
         try {
             Path dir = file.toAbsolutePath().getParent();
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".report", ".tmp");
+            Path tmp = dir.resolve("." + file.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+            tmp.toFile().deleteOnExit();
             try {
-                Files.writeString(tmp, html, StandardCharsets.UTF_8);
+                // A plain new file (mode 0644 under the usual umask), not createTempFile's owner-only 0600.
+                Files.writeString(tmp, html, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE_NEW,
+                        java.nio.file.StandardOpenOption.WRITE);
                 try {
                     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException e) {
@@ -62,25 +65,38 @@ public final class HtmlReport {
         if (t != null) {
             sb.append("<p>Test set: ").append(t.examples()).append(" examples, loss ").append(fmt(t.loss()));
             if (!Double.isNaN(t.accuracy())) sb.append(", accuracy <b>").append(fmt(t.accuracy())).append("</b>");
-            sb.append(". ").append(esc(c.history().stopReason()));
+            String reason = c.history().stopReason();
+            sb.append(". ").append(esc(reason.isEmpty() ? reason : Character.toUpperCase(reason.charAt(0)) + reason.substring(1)));
             if (c.history().restoredEpoch() > 0) sb.append("; weights restored from epoch ").append(c.history().restoredEpoch());
             sb.append(".</p>\n");
         }
         List<EpochStats> ep = c.history().epochs();
         sb.append("<h2>Training curves</h2><div class=\"charts\">\n");
-        sb.append(chart("Loss", ep, EpochStats::trainLoss, EpochStats::valLoss));
-        if (ep.stream().anyMatch(e -> !Double.isNaN(e.trainAccuracy()))) {
-            sb.append(chart("Accuracy", ep, EpochStats::trainAccuracy, EpochStats::valAccuracy));
+        boolean accuracy = ep.stream().anyMatch(e -> !Double.isNaN(e.trainAccuracy()));
+        boolean curve = ep.stream().anyMatch(e -> !Double.isNaN(e.valLoss()));
+        sb.append(chart("Loss", ep, EpochStats::trainLoss, EpochStats::valLoss, 0, Double.POSITIVE_INFINITY));
+        if (accuracy) sb.append(chart("Accuracy", ep, EpochStats::trainAccuracy, EpochStats::valAccuracy, 0, 1));
+        sb.append("</div>\n<p class=\"legend\"><span style=\"color:#1f77b4\">&#9644; train</span>");
+        if (curve) {
+            sb.append("<span style=\"color:#ff7f0e\">&#9644; ").append(c.curveName().equals("test") ? "test (held out, evaluated after "
+                    + "each epoch; nothing was decided on it)" : "validation (held out from the training data)").append("</span>");
         }
-        sb.append("</div>\n<p class=\"legend\"><span style=\"color:#1f77b4\">&#9644; train</span>"
-                + "<span style=\"color:#ff7f0e\">&#9644; " + (c.curveName().equals("test") ? "test (held out, evaluated after each "
-                + "epoch; nothing was decided on it)" : "validation (held out from the training data)") + "</span></p>\n");
-        sb.append("<h2>Epochs</h2><table><tr><th>epoch</th><th>train loss</th><th>train acc</th><th>" + c.curveName() + " loss</th>"
-                + "<th>" + c.curveName() + " acc</th><th>lr</th><th>grad norm</th><th>samples/s</th><th>seconds</th></tr>\n");
+        sb.append("</p>\n");
+        int every = Math.max(1, ep.size() / 50);
+        sb.append("<h2>Epochs</h2>");
+        if (every > 1) sb.append("<p>Every ").append(every).append("th epoch, and the last.</p>");
+        sb.append("<table><tr><th>epoch</th><th>train loss</th>").append(accuracy ? "<th>train acc</th>" : "");
+        if (curve) sb.append("<th>").append(c.curveName()).append(" loss</th>").append(accuracy ? "<th>" + c.curveName() + " acc</th>" : "");
+        sb.append("<th>lr</th><th>grad norm</th><th>samples/s</th><th>seconds</th></tr>\n");
         for (EpochStats e : ep) {
-            sb.append("<tr><td>").append(e.epoch()).append("</td><td>").append(fmt(e.trainLoss())).append("</td><td>")
-                    .append(fmt(e.trainAccuracy())).append("</td><td>").append(fmt(e.valLoss())).append("</td><td>")
-                    .append(fmt(e.valAccuracy())).append("</td><td>").append(String.format(Locale.ROOT, "%.3g", e.lr()))
+            if (e.epoch() % every != 0 && e.epoch() != ep.size() && e.epoch() != 1) continue;
+            sb.append("<tr><td>").append(e.epoch()).append("</td><td>").append(fmt(e.trainLoss())).append("</td>");
+            if (accuracy) sb.append("<td>").append(fmt(e.trainAccuracy())).append("</td>");
+            if (curve) {
+                sb.append("<td>").append(fmt(e.valLoss())).append("</td>");
+                if (accuracy) sb.append("<td>").append(fmt(e.valAccuracy())).append("</td>");
+            }
+            sb.append("<td>").append(String.format(Locale.ROOT, "%.3g", e.lr()))
                     .append("</td><td>").append(fmt(e.gradNorm())).append("</td><td>")
                     .append(String.format(Locale.ROOT, "%,.0f", e.samplesPerSecond())).append("</td><td>")
                     .append(String.format(Locale.ROOT, "%.2f", e.seconds())).append("</td></tr>\n");
@@ -109,8 +125,9 @@ public final class HtmlReport {
         return sb.toString();
     }
 
+    /** A line chart of two series per epoch; the axis stays within [floor, ceiling] (a loss is ≥ 0, an accuracy ≤ 1). */
     private static String chart(String title, List<EpochStats> ep, ToDoubleFunction<EpochStats> train,
-                                ToDoubleFunction<EpochStats> val) {
+                                ToDoubleFunction<EpochStats> val, double floor, double ceiling) {
         int w = 480, h = 280, left = 56, right = 16, top = 28, bottom = 40;
         List<double[]> series = new ArrayList<>();
         series.add(ep.stream().mapToDouble(train).toArray());
@@ -133,8 +150,8 @@ public final class HtmlReport {
             lo -= 0.5;
         }
         double pad = (hi - lo) * 0.05;
-        lo -= pad;
-        hi += pad;
+        lo = Math.max(floor, lo - pad);
+        hi = Math.min(ceiling, hi + pad);
         int n = ep.size();
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "

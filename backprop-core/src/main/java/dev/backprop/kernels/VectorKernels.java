@@ -1,0 +1,463 @@
+package dev.backprop.kernels;
+
+import dev.backprop.DType;
+import dev.backprop.Shape;
+import dev.backprop.Tensor;
+import dev.backprop.ops.BinaryOp;
+import dev.backprop.ops.UnaryOp;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
+/**
+ * The default kernels: the reference ones, with Vector-API loops for the hot float32 cases (contiguous operands;
+ * a scalar or a last-dimension row broadcast for binary ops) — activations, arithmetic, comparisons, selection,
+ * sums, softmax along the last dimension, the Adam update and sums of squares. Every other case falls through to
+ * {@link ReferenceKernels}, and the tests compare the two on random shapes.
+ *
+ * <p>Each fast loop is written out per operation: a lambda in the loop would defeat the JIT's inlining, and every
+ * FloatVector would become an object on the heap.
+ */
+final class VectorKernels extends ReferenceKernels {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+
+    VectorKernels(Gemm gemm) {
+        super(gemm);
+    }
+
+    private static boolean dense32(Tensor t) {
+        return t.dtype() == DType.FLOAT32 && t.isContiguous();
+    }
+
+    // ------------------------------------------------------------------------------------------------ unary
+
+    @Override
+    public Tensor unary(UnaryOp op, Tensor x) {
+        if (!dense32(x)) return super.unary(op, x);
+        float[] a = x.storage().floats();
+        int ao = x.storageOffset(), n = (int) x.numel();
+        Tensor out = Tensor.zeros(DType.FLOAT32, x.shape());
+        float[] o = out.storage().floats();
+        switch (op) {
+            case UnaryOp.Relu r -> relu(a, ao, o, n);
+            case UnaryOp.Neg r -> neg(a, ao, o, n);
+            case UnaryOp.Exp r -> exp(a, ao, o, n);
+            case UnaryOp.Log r -> log(a, ao, o, n);
+            case UnaryOp.Sqrt r -> sqrt(a, ao, o, n);
+            case UnaryOp.Abs r -> abs(a, ao, o, n);
+            case UnaryOp.Tanh r -> tanh(a, ao, o, n);
+            case UnaryOp.Sigmoid r -> sigmoid(a, ao, o, n);
+            case UnaryOp.LeakyRelu r -> leakyRelu(a, ao, o, n, (float) r.slope());
+            case UnaryOp.PowScalar r when r.p() == 2 -> square(a, ao, o, n);
+            default -> {
+                return super.unary(op, x);
+            }
+        }
+        return out;
+    }
+
+    static void relu(float[] a, int ao, float[] o, int n) {
+        int i = 0;
+        for (int up = S.loopBound(n); i < up; i += L) FloatVector.fromArray(S, a, ao + i).max(0f).intoArray(o, i);
+        for (; i < n; i++) o[i] = Math.max(a[ao + i], 0f);
+    }
+
+    static void neg(float[] a, int ao, float[] o, int n) {
+        int i = 0;
+        for (int up = S.loopBound(n); i < up; i += L) FloatVector.fromArray(S, a, ao + i).neg().intoArray(o, i);
+        for (; i < n; i++) o[i] = -a[ao + i];
+    }
+
+    static void exp(float[] a, int ao, float[] o, int n) {
+        int i = 0;
+        for (int up = S.loopBound(n); i < up; i += L) FloatVector.fromArray(S, a, ao + i).lanewise(VectorOperators.EXP).intoArray(o, i);
+        for (; i < n; i++) o[i] = (float) Math.exp(a[ao + i]);
+    }
+
+    static void log(float[] a, int ao, float[] o, int n) {
+        int i = 0;
+        for (int up = S.loopBound(n); i < up; i += L) FloatVector.fromArray(S, a, ao + i).lanewise(VectorOperators.LOG).intoArray(o, i);
+        for (; i < n; i++) o[i] = (float) Math.log(a[ao + i]);
+    }
+
+    static void sqrt(float[] a, int ao, float[] o, int n) {
+        int i = 0;
+        for (int up = S.loopBound(n); i < up; i += L) FloatVector.fromArray(S, a, ao + i).sqrt().intoArray(o, i);
+        for (; i < n; i++) o[i] = (float) Math.sqrt(a[ao + i]);
+    }
+
+    static void abs(float[] a, int ao, float[] o, int n) {
+        int i = 0;
+        for (int up = S.loopBound(n); i < up; i += L) FloatVector.fromArray(S, a, ao + i).abs().intoArray(o, i);
+        for (; i < n; i++) o[i] = Math.abs(a[ao + i]);
+    }
+
+    static void tanh(float[] a, int ao, float[] o, int n) {
+        int i = 0;
+        for (int up = S.loopBound(n); i < up; i += L) FloatVector.fromArray(S, a, ao + i).lanewise(VectorOperators.TANH).intoArray(o, i);
+        for (; i < n; i++) o[i] = (float) Math.tanh(a[ao + i]);
+    }
+
+    static void sigmoid(float[] a, int ao, float[] o, int n) {
+        // 1 / (1 + e^(−x)): e^(−x) overflows to +∞ for x < −88 and the quotient is then 0, the right limit.
+        int i = 0;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int up = S.loopBound(n); i < up; i += L) {
+            FloatVector e = FloatVector.fromArray(S, a, ao + i).neg().lanewise(VectorOperators.EXP);
+            one.div(e.add(1f)).intoArray(o, i);
+        }
+        for (; i < n; i++) o[i] = (float) (1 / (1 + Math.exp(-a[ao + i])));
+    }
+
+    static void leakyRelu(float[] a, int ao, float[] o, int n, float slope) {
+        int i = 0;
+        for (int up = S.loopBound(n); i < up; i += L) {
+            FloatVector v = FloatVector.fromArray(S, a, ao + i);
+            v.mul(slope).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(o, i);
+        }
+        for (; i < n; i++) o[i] = a[ao + i] > 0 ? a[ao + i] : a[ao + i] * slope;
+    }
+
+    static void square(float[] a, int ao, float[] o, int n) {
+        int i = 0;
+        for (int up = S.loopBound(n); i < up; i += L) {
+            FloatVector v = FloatVector.fromArray(S, a, ao + i);
+            v.mul(v).intoArray(o, i);
+        }
+        for (; i < n; i++) o[i] = a[ao + i] * a[ao + i];
+    }
+
+    // ------------------------------------------------------------------------------------------------ binary
+
+    private static final int ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAX = 4, MIN = 5;
+
+    private static int code(BinaryOp op) {
+        return switch (op) {
+            case BinaryOp.Add x -> ADD;
+            case BinaryOp.Sub x -> SUB;
+            case BinaryOp.Mul x -> MUL;
+            case BinaryOp.Div x -> DIV;
+            case BinaryOp.Maximum x -> MAX;
+            case BinaryOp.Minimum x -> MIN;
+            default -> -1;
+        };
+    }
+
+    private static FloatVector apply(int code, FloatVector x, FloatVector y) {
+        return switch (code) {
+            case ADD -> x.add(y);
+            case SUB -> x.sub(y);
+            case MUL -> x.mul(y);
+            case DIV -> x.div(y);
+            case MAX -> x.max(y);
+            default -> x.min(y);
+        };
+    }
+
+    private static float apply(int code, float x, float y) {
+        return switch (code) {
+            case ADD -> x + y;
+            case SUB -> x - y;
+            case MUL -> x * y;
+            case DIV -> x / y;
+            case MAX -> Math.max(x, y);
+            default -> Math.min(x, y);
+        };
+    }
+
+    /** How an operand lines up with the output: all of it, one value, or a row repeated along the last dimension. */
+    private enum Fit { FULL, SCALAR, ROW, NONE }
+
+    private static Fit fit(Tensor t, int[] out) {
+        if (!dense32(t)) return Fit.NONE;
+        if (t.numel() == 1) return Fit.SCALAR;
+        int[] s = t.shape();
+        if (Arrays.equals(s, out)) return Fit.FULL;
+        // [..1.., N] against [..., N]: every leading size is 1 and the last matches.
+        if (s.length == 0 || out.length == 0 || s[s.length - 1] != out[out.length - 1]) return Fit.NONE;
+        for (int i = 0; i < s.length - 1; i++) if (s[i] != 1) return Fit.NONE;
+        return Fit.ROW;
+    }
+
+    @Override
+    public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        int code = code(op);
+        if (code < 0 || a.dtype() != DType.FLOAT32 || b.dtype() != DType.FLOAT32) return super.binary(op, a, b);
+        int[] shape = Shape.broadcast(op.name(), a.shape(), b.shape());
+        Fit fa = fit(a, shape), fb = fit(b, shape);
+        if (fa == Fit.NONE || fb == Fit.NONE || (fa != Fit.FULL && fb != Fit.FULL)) return super.binary(op, a, b);
+        Tensor out = Tensor.zeros(DType.FLOAT32, shape);
+        float[] o = out.storage().floats(), x = a.storage().floats(), y = b.storage().floats();
+        int n = (int) out.numel(), xo = a.storageOffset(), yo = b.storageOffset();
+        if (n == 0) return out;
+        if (fa == Fit.FULL && fb == Fit.FULL) {
+            full(code, x, xo, y, yo, o, n);
+        } else if (fa == Fit.FULL && fb == Fit.SCALAR) {
+            scalarRight(code, x, xo, y[yo], o, n);
+        } else if (fa == Fit.SCALAR) {
+            scalarLeft(code, x[xo], y, yo, o, n);
+        } else if (fb == Fit.ROW) {
+            int w = shape[shape.length - 1];
+            for (int r = 0; r < n / w; r++) rowRight(code, x, xo + r * w, y, yo, o, r * w, w);
+        } else {
+            int w = shape[shape.length - 1];
+            for (int r = 0; r < n / w; r++) rowLeft(code, x, xo, y, yo + r * w, o, r * w, w);
+        }
+        return out;
+    }
+
+    private static void full(int code, float[] x, int xo, float[] y, int yo, float[] o, int n) {
+        int i = 0;
+        for (int up = S.loopBound(n); i < up; i += L) {
+            apply(code, FloatVector.fromArray(S, x, xo + i), FloatVector.fromArray(S, y, yo + i)).intoArray(o, i);
+        }
+        for (; i < n; i++) o[i] = apply(code, x[xo + i], y[yo + i]);
+    }
+
+    private static void scalarRight(int code, float[] x, int xo, float c, float[] o, int n) {
+        FloatVector cv = FloatVector.broadcast(S, c);
+        int i = 0;
+        for (int up = S.loopBound(n); i < up; i += L) apply(code, FloatVector.fromArray(S, x, xo + i), cv).intoArray(o, i);
+        for (; i < n; i++) o[i] = apply(code, x[xo + i], c);
+    }
+
+    private static void scalarLeft(int code, float c, float[] y, int yo, float[] o, int n) {
+        FloatVector cv = FloatVector.broadcast(S, c);
+        int i = 0;
+        for (int up = S.loopBound(n); i < up; i += L) apply(code, cv, FloatVector.fromArray(S, y, yo + i)).intoArray(o, i);
+        for (; i < n; i++) o[i] = apply(code, c, y[yo + i]);
+    }
+
+    private static void rowRight(int code, float[] x, int xo, float[] y, int yo, float[] o, int oo, int w) {
+        int j = 0;
+        for (int up = S.loopBound(w); j < up; j += L) {
+            apply(code, FloatVector.fromArray(S, x, xo + j), FloatVector.fromArray(S, y, yo + j)).intoArray(o, oo + j);
+        }
+        for (; j < w; j++) o[oo + j] = apply(code, x[xo + j], y[yo + j]);
+    }
+
+    private static void rowLeft(int code, float[] x, int xo, float[] y, int yo, float[] o, int oo, int w) {
+        int j = 0;
+        for (int up = S.loopBound(w); j < up; j += L) {
+            apply(code, FloatVector.fromArray(S, x, xo + j), FloatVector.fromArray(S, y, yo + j)).intoArray(o, oo + j);
+        }
+        for (; j < w; j++) o[oo + j] = apply(code, x[xo + j], y[yo + j]);
+    }
+
+    // ------------------------------------------------------------------------------------------------ compare, where
+
+    @Override
+    public Tensor compare(Comparison c, Tensor a, Tensor b) {
+        VectorOperators.Comparison vc = switch (c) {
+            case EQ -> VectorOperators.EQ;
+            case NE -> VectorOperators.NE;
+            case LT -> VectorOperators.LT;
+            case LE -> VectorOperators.LE;
+            case GT -> VectorOperators.GT;
+            case GE -> VectorOperators.GE;
+            default -> null;
+        };
+        if (vc == null || !dense32(a) || !dense32(b)) return super.compare(c, a, b);
+        boolean scalar = b.numel() == 1 && a.dim() >= b.dim();
+        if (!scalar && !Arrays.equals(a.shape(), b.shape())) return super.compare(c, a, b);
+        Tensor out = Tensor.zeros(DType.BOOL, a.shape());
+        boolean[] o = out.storage().bools();
+        float[] x = a.storage().floats(), y = b.storage().floats();
+        int n = (int) a.numel(), xo = a.storageOffset(), yo = b.storageOffset(), i = 0;
+        if (scalar) {
+            float k = y[yo];
+            for (int up = S.loopBound(n); i < up; i += L) FloatVector.fromArray(S, x, xo + i).compare(vc, k).intoArray(o, i);
+            for (; i < n; i++) o[i] = test(c, x[xo + i], k);
+        } else {
+            for (int up = S.loopBound(n); i < up; i += L) {
+                FloatVector.fromArray(S, x, xo + i).compare(vc, FloatVector.fromArray(S, y, yo + i)).intoArray(o, i);
+            }
+            for (; i < n; i++) o[i] = test(c, x[xo + i], y[yo + i]);
+        }
+        return out;
+    }
+
+    private static boolean test(Comparison c, float u, float v) {
+        return switch (c) {
+            case EQ -> u == v;
+            case NE -> u != v;
+            case LT -> u < v;
+            case LE -> u <= v;
+            case GT -> u > v;
+            default -> u >= v;
+        };
+    }
+
+    @Override
+    public Tensor where(Tensor mask, Tensor a, Tensor b) {
+        if (!mask.isContiguous() || mask.dtype() != DType.BOOL) return super.where(mask, a, b);
+        int[] shape = mask.shape();
+        Fit fa = fit(a, shape), fb = fit(b, shape);
+        boolean ok = (fa == Fit.FULL || fa == Fit.SCALAR) && (fb == Fit.FULL || fb == Fit.SCALAR)
+                && Arrays.equals(Shape.broadcast("where", shape, Shape.broadcast("where", a.shape(), b.shape())), shape);
+        if (!ok) return super.where(mask, a, b);
+        Tensor out = Tensor.zeros(DType.FLOAT32, shape);
+        float[] o = out.storage().floats(), x = a.storage().floats(), y = b.storage().floats();
+        boolean[] m = mask.storage().bools();
+        int n = (int) out.numel(), mo = mask.storageOffset(), xo = a.storageOffset(), yo = b.storageOffset(), i = 0;
+        if (n == 0) return out;
+        boolean xs = fa == Fit.SCALAR, ys = fb == Fit.SCALAR;
+        FloatVector xc = xs ? FloatVector.broadcast(S, x[xo]) : null, yc = ys ? FloatVector.broadcast(S, y[yo]) : null;
+        for (int up = S.loopBound(n); i < up; i += L) {
+            VectorMask<Float> k = VectorMask.fromArray(S, m, mo + i);
+            FloatVector u = xs ? xc : FloatVector.fromArray(S, x, xo + i);
+            FloatVector v = ys ? yc : FloatVector.fromArray(S, y, yo + i);
+            v.blend(u, k).intoArray(o, i);
+        }
+        for (; i < n; i++) o[i] = m[mo + i] ? x[xs ? xo : xo + i] : y[ys ? yo : yo + i];
+        return out;
+    }
+
+    // ------------------------------------------------------------------------------------------------ reductions
+
+    /**
+     * Partial sums run in float lanes for at most this many terms, then go into a double: the float part's
+     * rounding stays about BLOCK·2⁻²⁴ of the partial sums, the double part adds nothing noticeable.
+     */
+    private static final int BLOCK = 16;
+
+    @Override
+    public Tensor reduce(Reduction red, Tensor x, int[] dims, boolean keepDim) {
+        if (red != Reduction.SUM || !dense32(x)) return super.reduce(red, x, dims, keepDim);
+        for (int i = 1; i < dims.length; i++) if (dims[i] != dims[i - 1] + 1) return super.reduce(red, x, dims, keepDim);
+        int[] shape = x.shape();
+        long outer = 1, r = 1, inner = 1;
+        for (int i = 0; i < shape.length; i++) {
+            if (dims.length > 0 && i < dims[0]) outer *= shape[i];
+            else if (dims.length > 0 && i <= dims[dims.length - 1]) r *= shape[i];
+            else inner *= shape[i];
+        }
+        float[] a = x.storage().floats();
+        int xo = x.storageOffset();
+        double[] out = new double[(int) (outer * inner)];
+        for (int o = 0; o < outer; o++) {
+            int base = (int) (xo + o * r * inner);
+            if (inner == 1) {
+                out[o] = sumRun(a, base, (int) r);
+            } else {
+                sumRows(a, base, (int) r, (int) inner, out, (int) (o * inner));
+            }
+        }
+        return fromDoubles(out, reducedShape(shape, dims, keepDim), DType.FLOAT32);
+    }
+
+    /** Σ a[off .. off+n): float lanes over blocks, blocks added in double. */
+    static double sumRun(float[] a, int off, int n) {
+        double total = 0;
+        for (int start = 0; start < n; start += BLOCK * L) {
+            int len = Math.min(BLOCK * L, n - start);
+            FloatVector acc = FloatVector.zero(S);
+            int i = 0;
+            for (int up = S.loopBound(len); i < up; i += L) acc = acc.add(FloatVector.fromArray(S, a, off + start + i));
+            double s = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < len; i++) s += a[off + start + i];
+            total += s;
+        }
+        return total;
+    }
+
+    /** out[j] += Σ_k a[base + k·w + j] for j < w: the column sums of an r×w block (a bias gradient), in double. */
+    static void sumRows(float[] a, int base, int r, int w, double[] out, int oo) {
+        for (int k = 0; k < r; k++) {
+            int row = base + k * w;
+            for (int j = 0; j < w; j++) out[oo + j] += a[row + j];
+        }
+    }
+
+    @Override
+    public Tensor softmax(Tensor x, int dim, boolean log) {
+        if (!dense32(x) || x.dim() == 0 || dim != x.dim() - 1) return super.softmax(x, dim, log);
+        int w = x.size(-1), rows = w == 0 ? 0 : (int) (x.numel() / w);
+        float[] a = x.storage().floats();
+        int xo = x.storageOffset();
+        Tensor out = Tensor.zeros(DType.FLOAT32, x.shape());
+        float[] o = out.storage().floats();
+        for (int r = 0; r < rows; r++) {
+            int base = xo + r * w, ob = r * w;
+            float m = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < w; j++) m = Math.max(m, a[base + j]);
+            if (m == Float.NEGATIVE_INFINITY) {
+                Arrays.fill(o, ob, ob + w, log ? Float.NEGATIVE_INFINITY : 0f);
+                continue;
+            }
+            double s = 0;
+            for (int j = 0; j < w; j++) s += Math.exp(a[base + j] - m);
+            if (log) {
+                float ls = (float) Math.log(s);
+                for (int j = 0; j < w; j++) o[ob + j] = a[base + j] - m - ls;
+            } else {
+                double inv = 1 / s;
+                for (int j = 0; j < w; j++) o[ob + j] = (float) (Math.exp(a[base + j] - m) * inv);
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------------------------------------ optimizers
+
+    @Override
+    public void adam(float[] p, int po, float[] g, int go, float[] m, float[] v, float[] vmax, int n, double stepSize,
+                     double bc2Sqrt, double beta1, double beta2, double eps, double l2, double shrink) {
+        float b1 = (float) beta1, c1 = (float) (1 - beta1), b2 = (float) beta2, c2 = (float) (1 - beta2);
+        float step = (float) stepSize, invBc2 = (float) (1 / bc2Sqrt), e = (float) eps, wl2 = (float) l2, sh = (float) shrink;
+        boolean doShrink = shrink != 1, doL2 = l2 != 0;
+        int i = 0;
+        for (int up = S.loopBound(n); i < up; i += L) {
+            FloatVector w = FloatVector.fromArray(S, p, po + i);
+            if (doShrink) w = w.mul(sh);
+            FloatVector d = FloatVector.fromArray(S, g, go + i);
+            if (doL2) d = w.mul(wl2).add(d);
+            FloatVector mi = FloatVector.fromArray(S, m, i).mul(b1).add(d.mul(c1));
+            FloatVector vi = FloatVector.fromArray(S, v, i).mul(b2).add(d.mul(d).mul(c2));
+            mi.intoArray(m, i);
+            vi.intoArray(v, i);
+            if (vmax != null) {
+                vi = vi.max(FloatVector.fromArray(S, vmax, i));
+                vi.intoArray(vmax, i);
+            }
+            FloatVector denom = vi.sqrt().mul(invBc2).add(e);
+            w.sub(mi.mul(step).div(denom)).intoArray(p, po + i);
+        }
+        // The tail (fewer than one vector): the same rule, one element at a time.
+        for (; i < n; i++) {
+            float w = doShrink ? p[po + i] * sh : p[po + i];
+            float d = doL2 ? g[go + i] + wl2 * w : g[go + i];
+            float mi = b1 * m[i] + c1 * d;
+            float vi = b2 * v[i] + c2 * d * d;
+            m[i] = mi;
+            v[i] = vi;
+            if (vmax != null) {
+                vi = Math.max(vmax[i], vi);
+                vmax[i] = vi;
+            }
+            p[po + i] = w - step * mi / ((float) Math.sqrt(vi) * invBc2 + e);
+        }
+    }
+
+    @Override
+    public double sumOfSquares(float[] a, int off, int n) {
+        double total = 0;
+        for (int start = 0; start < n; start += BLOCK * L) {
+            int len = Math.min(BLOCK * L, n - start);
+            FloatVector acc = FloatVector.zero(S);
+            int i = 0;
+            for (int up = S.loopBound(len); i < up; i += L) {
+                FloatVector v = FloatVector.fromArray(S, a, off + start + i);
+                acc = v.fma(v, acc);
+            }
+            double s = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < len; i++) s += (double) a[off + start + i] * a[off + start + i];
+            total += s;
+        }
+        return total;
+    }
+}
