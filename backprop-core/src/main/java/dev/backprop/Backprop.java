@@ -126,10 +126,14 @@ public final class Backprop {
             gradient = gradient.toType(root.dtype());
         }
 
+        // Storages already handed to a leaf (or owned by the caller's gradient): a leaf's grad is user-visible and
+        // may be changed in place, so it must not share one of these; fresh gradients are handed over without a copy.
+        Set<Storage> handed = Collections.newSetFromMap(new IdentityHashMap<>());
+        handed.add(gradient.storage());
         try (var scope = createGraph ? GradMode.enableGrad() : GradMode.noGrad()) {
             if (!createGraph) gradient = gradient.detach();
             if (root.gradFn == null) {
-                deliver(root, gradient, capture);
+                deliver(root, gradient, capture, handed);
                 return;
             }
             List<Node> order = topologicalOrder(root.gradFn);
@@ -149,7 +153,7 @@ public final class Backprop {
                 if (g == null) continue;
                 Tensor produced = node.output;
                 if (produced.retainsGrad || (capture != null && capture.containsKey(produced))) {
-                    deliver(produced, g, capture);
+                    deliver(produced, g, capture, handed);
                 }
                 node.checkSavedVersions();
                 Tensor[] grads = node.op.backward(g, node.inputs, produced);
@@ -158,7 +162,7 @@ public final class Backprop {
                     if (!in.requiresGrad || grads[i] == null) continue;
                     Tensor gi = sumTo(node.op, grads[i], in);
                     if (in.gradFn == null) {
-                        deliver(in, gi, capture);
+                        deliver(in, gi, capture, handed);
                     } else {
                         pending.merge(in.gradFn, gi, Tensor::add);
                     }
@@ -168,15 +172,22 @@ public final class Backprop {
     }
 
     /** Hands a finished gradient to a leaf (or retained/captured tensor). */
-    private static void deliver(Tensor t, Tensor g, Map<Tensor, Tensor> capture) {
+    private static void deliver(Tensor t, Tensor g, Map<Tensor, Tensor> capture, Set<Storage> handed) {
         if (capture != null) {
             if (capture.containsKey(t)) capture.merge(t, g, (old, add) -> old == null ? add : old.add(add));
             return;
         }
         if (t.gradFn != null && !t.retainsGrad) return;
-        // The engine may hand the same tensor to several inputs (add's backward returns g twice); a leaf's grad
-        // is user-visible and may be changed in place, so it gets its own copy.
-        t.grad = t.grad == null ? g.clone() : t.grad.add(g);
+        if (t.grad != null) {
+            t.grad = t.grad.add(g);
+        } else if (!g.isContiguous() || g.storageOffset() != 0 || g.storage().length() != g.numel() || !handed.add(g.storage())) {
+            // A view (an expanded sum gradient), or storage another tensor already owns (add's backward hands the
+            // same g to both inputs): the leaf gets its own copy.
+            t.grad = g.clone();
+        } else {
+            t.grad = g;
+        }
+        handed.add(t.grad.storage());
     }
 
     /** Sums a gradient in a broadcast shape back to the shape of its input. */

@@ -178,14 +178,18 @@ final class BenchCommand implements Main.Command {
         Map<String, Object> machine = cast(result.get("machine"));
         double loadStart = loadAverage();
         if (loadStart >= 0) machine.put("load_average_start", loadStart);
+        // How busy the CPUs are right now (others' work: this process is idle while it samples).
+        double busy = cpuBusy(300);
+        if (busy >= 0) machine.put("cpu_busy_start", busy);
         out.printf(Locale.ROOT, "backprop bench: %s; %s cores, %d threads; Java %s; %s%s%n", machine.get("cpu"), machine.get("cores"),
                 threads, machine.get("java"), machine.get("date"),
-                loadStart >= 0 ? String.format(Locale.ROOT, "; load average %.2f", loadStart) : "");
+                busy >= 0 ? String.format(Locale.ROOT, "; CPUs %.0f%% busy before the start", 100 * busy) : "");
         int cores = Runtime.getRuntime().availableProcessors();
-        if (loadStart > Math.max(1.0, 0.25 * cores)) {
-            notes.add(String.format(Locale.ROOT, "the machine was busy when the bench started (1-minute load average %.2f on %d "
-                    + "cores): the figures are unreliable, the ratios too (OpenBLAS and PyTorch, whose threads wait for each other, "
-                    + "slow down far more than backprop when cores are taken); rerun on an idle machine", loadStart, cores));
+        if (busy > 0.25) {
+            notes.add(String.format(Locale.ROOT, "other work was running when the bench started (the CPUs were %.0f%% busy; load "
+                    + "average %.2f on %d cores): the figures are unreliable, the ratios too (OpenBLAS and PyTorch, whose threads "
+                    + "wait for each other, slow down far more than backprop when cores are taken); rerun on an idle machine",
+                    100 * busy, loadStart, cores));
         }
 
         if (sections.contains("gemm")) result.put("gemm", gemm(plan, quick, threads, python, out, progress, notes));
@@ -194,6 +198,12 @@ final class BenchCommand implements Main.Command {
         if (sections.isEmpty()) notes.add("no section selected");
         double loadEnd = loadAverage();
         if (loadEnd >= 0) machine.put("load_average_end", loadEnd);
+        // This bench keeps about `threads` threads busy; a 1-minute load well above that means others joined in.
+        if (!sections.isEmpty() && busy <= 0.25 && loadEnd > threads + 1) {
+            notes.add(String.format(Locale.ROOT, "other work started during the bench (1-minute load average %.2f at the end, "
+                    + "with %d threads of this bench): the figures are unreliable, the ratios too; the per-repeat figures in "
+                    + "--json show the spread; rerun on an idle machine", loadEnd, threads));
+        }
         if (!notes.isEmpty()) {
             out.println();
             for (String n : notes) out.println("note: " + n);
@@ -218,6 +228,32 @@ final class BenchCommand implements Main.Command {
         return m;
     }
 
+    /** The share of CPU time (all CPUs) not idle over the next {@code millis} ms, from /proc/stat; -1 where there is none. */
+    static double cpuBusy(long millis) {
+        try {
+            long[] a = cpuTimes();
+            Thread.sleep(millis);
+            long[] b = cpuTimes();
+            long total = b[0] - a[0], idle = b[1] - a[1];
+            return total <= 0 ? -1 : Math.max(0, Math.min(1, (double) (total - idle) / total));
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** Total and idle (idle + iowait) jiffies of all CPUs. */
+    private static long[] cpuTimes() throws IOException {
+        String line = Files.readAllLines(Path.of("/proc/stat")).getFirst();
+        String[] f = line.trim().split("\\s+");
+        if (!f[0].equals("cpu") || f.length < 6) throw new IOException("unexpected /proc/stat");
+        long total = 0;
+        for (int i = 1; i < Math.min(f.length, 9); i++) total += Long.parseLong(f[i]); // user..steal, not guest
+        return new long[] {total, Long.parseLong(f[4]) + Long.parseLong(f[5])};
+    }
+
     /** The 1-minute load average from /proc/loadavg, or -1 where there is none. */
     static double loadAverage() {
         try {
@@ -236,8 +272,12 @@ final class BenchCommand implements Main.Command {
         }
     }
 
-    /** The name of the GEMM in use: {@code Kernels.gemmName()} where it exists, else the class name. */
+    /**
+     * The name of the GEMM in use: {@code Kernels.gemmName()} (which describes {@link Kernels#FAST}'s) where that
+     * exists and FAST is active, else the class name. (Looked up by reflection: it is newer than this command.)
+     */
     static String gemmName() {
+        if (Kernels.active() != Kernels.FAST) return Kernels.active().gemm().getClass().getSimpleName();
         try {
             Object n = Kernels.class.getMethod("gemmName").invoke(null);
             if (n != null) return n.toString();

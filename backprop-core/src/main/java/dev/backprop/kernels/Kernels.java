@@ -23,8 +23,11 @@ public interface Kernels {
     /** The plain reference kernels. */
     Kernels REFERENCE = new ReferenceKernels(new ReferenceGemm());
 
-    /** The default kernels: the reference ones with a blocked, multithreaded GEMM. */
-    Kernels FAST = new ReferenceKernels(new BlockedGemm());
+    /**
+     * The default kernels: where the Vector API is there, {@link VectorKernels} (vector loops for the hot float32
+     * cases) with {@link VectorGemm}; else the reference loops with {@link BlockedGemm} (see {@link #gemmName()}).
+     */
+    Kernels FAST = fastKernels();
 
     /** The kernels in use. */
     static Kernels active() {
@@ -83,6 +86,54 @@ public interface Kernels {
 
     /** Σ a[off + i]² over n floats, accumulated in double (for gradient norms). */
     double sumOfSquares(float[] a, int off, int n);
+
+    /**
+     * Which GEMM {@link #FAST} uses, for reports: for example {@code VectorGemm(512-bit, 6x64 tiles)}, or
+     * {@code BlockedGemm} and why the Vector API is not used.
+     */
+    static String gemmName() {
+        Gemm g = FAST.gemm();
+        if (!(g instanceof BlockedGemm)) {
+            return g.toString();
+        }
+        String why = whyNoVectorGemm();
+        return "BlockedGemm (" + (why != null ? why : "VectorGemm failed to load") + ")";
+    }
+
+    /**
+     * The vector kernels if the {@code jdk.incubator.vector} module is there, else the plain ones. On the
+     * module path {@code requires jdk.incubator.vector} brings it; on the class path ({@code java -jar}, or a
+     * library user's class path) only {@code --add-modules jdk.incubator.vector} does. The vector classes are loaded by
+     * name only after that check, so no Vector API class is touched when the module is absent, and anything
+     * that still fails to link falls back silently.
+     */
+    private static Kernels fastKernels() {
+        if (whyNoVectorGemm() == null) {
+            try {
+                Gemm g = (Gemm) Class.forName("dev.backprop.kernels.VectorGemm").getDeclaredConstructor().newInstance();
+                return (Kernels) Class.forName("dev.backprop.kernels.VectorKernels").getDeclaredConstructor(Gemm.class).newInstance(g);
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                // fall back below
+            }
+        }
+        return new ReferenceKernels(new BlockedGemm());
+    }
+
+    /** Whether {@link #FAST} runs the Vector-API kernels. */
+    static boolean vectorized() {
+        return !(FAST.gemm() instanceof BlockedGemm);
+    }
+
+    /** Why VectorGemm cannot run in this JVM, or null if it can. */
+    private static String whyNoVectorGemm() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return "jdk.incubator.vector absent; run java with --add-modules jdk.incubator.vector";
+        }
+        if (System.getProperty("java.vm.info", "").contains("interpreted mode")) {
+            return "the JIT is off, and Vector API code is slow without it";
+        }
+        return null;
+    }
 
     /** Holds the active kernels. */
     final class Holder {

@@ -7,52 +7,57 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * GEMM with the JDK Vector API ({@code jdk.incubator.vector}): float32 through packed panels and register-blocked
- * micro-kernels, float64 through {@link BlockedGemm}.
+ * GEMM with the JDK Vector API ({@code jdk.incubator.vector}): float32 through register-blocked micro-kernels
+ * over packed or in-place panels of B, float64 through {@link BlockedGemm}.
  *
  * <h2>Structure</h2>
- * The vectors are {@link FloatVector#SPECIES_PREFERRED} (L floats: 16 with AVX-512, 8 with AVX2, 4 with NEON).
+ * The vectors are {@link FloatVector#SPECIES_PREFERRED}: L floats, 16 with AVX-512, 8 with AVX2, 4 with NEON.
  * <ul>
- *   <li><b>Micro-kernel</b>: an R×V tile of C — R rows (6, or 4, 2, 1 at the bottom edge) by V vectors (4, or 2,
- *       1 for a narrow right edge) — is held in R·V accumulator vectors, plain locals, for a whole K block. Each
- *       K step loads V vectors of a row of op(B) and, for each of the R rows, broadcasts one element of op(A) and
- *       updates V accumulators as {@code b.fma(a, acc)}. The 6×4 kernel uses 24 + 4 + 1 = 29 of AVX-512's 32
- *       registers, so nothing spills; larger tiles (8×3, 12×2) were measured slower, and so was the operand
- *       order {@code a.fma(b, acc)}. Where there are only 16 vector registers (x86 below AVX-512), panels are
- *       2 vectors wide (6×2 tiles). The tile is added to C (or stored, in the first K block when not
- *       accumulating) at the end of the block; edge tiles go through a small buffer, so no store leaves the
- *       window of C. The kernels are unrolled by hand, one method per shape, so that C2 keeps every
- *       accumulator in a register.</li>
- *   <li><b>Packing</b>: op(A) is never packed: the kernel reads its elements where they are (row by row for A,
- *       six neighbours for Aᵀ), so Aᵀ·G costs what A·B costs. op(B) is copied, one kc×nc block at a time, into
- *       panels NR = V·L columns wide (64 floats), zero-padded at the right edge; a transposed B (N×K stored) is
- *       transposed in registers on the way (L×L blocks, log₂L rounds of two-vector {@code selectFrom}
- *       shuffles), so G·Bᵀ costs about what A·B costs too. When M is small (at most 16 rows; a batch of a few
- *       samples) a non-transposed B is read in place instead, since packing it would cost as much as the
- *       product; only a partial right-edge panel is copied.</li>
- *   <li><b>Blocking</b>: K in blocks of at most kc = 256 (balanced, so no thin last block), N in blocks of
- *       nc = 512 columns (a 256×512 block of B is 512 KiB and stays in the 1 MiB L2), and inside, row tiles
- *       outer, panels inner, so the 6×kc strip of A stays in L1 while it meets every panel.</li>
- *   <li><b>Threads</b> ({@link Parallel}): a static split of C into one part per thread, by columns (in whole
- *       vectors, so every thread packs only its own part of B) when each thread gets a full panel, else by
- *       rows (each thread packs the whole, narrow, B). A product is split only into parts of at least 2¹⁵
- *       multiply-adds.</li>
- *   <li><b>Small products</b> (under 4096 multiply-adds) take a plain scalar loop.</li>
+ *   <li><b>Micro-kernel</b>: an R×V tile of C — R rows (6; 4, 2 or 1 at the bottom edge) by V vectors (4; 2 or
+ *       1 at a narrow right edge) — is summed in R·V accumulator vectors, plain locals, over one K block. Each K
+ *       step loads V vectors from a row of op(B) and, for each of the R rows, broadcasts one element of op(A)
+ *       and updates V accumulators as {@code b.fma(a, acc)}. The 6×4 kernel uses 24 + 4 + 1 = 29 of AVX-512's
+ *       32 vector registers, so C2 keeps everything in registers (checked in the generated code: no spills);
+ *       where there are only 16 (x86 without AVX-512) panels are 2 vectors wide (6×2 tiles). The kernels are
+ *       unrolled by hand, one method per tile shape. A finished tile goes through a small buffer into C (added,
+ *       or stored in the first K block when not accumulating); that keeps the kernels small enough for C2 to
+ *       compile each in tens of milliseconds.</li>
+ *   <li><b>Packing</b>: op(A) is never packed: the kernel reads its elements where they are (along a row of A,
+ *       or six neighbours in a row of a transposed A), so Aᵀ·G costs what A·B costs. A non-transposed B is read
+ *       in place when M is small (at most 16 rows, where packing would cost as much as the product) or B is
+ *       narrow (at most 256 columns, rows at most 512 floats apart, as in an MLP's layers: its rows then stream
+ *       from L2 as fast as a packed copy, and the copy would be paid again by every thread); only a partial
+ *       right-edge panel is copied. Otherwise op(B) is copied, one kc×nc block at a time, into panels NR = V·L
+ *       floats wide (64 with AVX-512), zero-padded at the right edge, reading B row by row in one sequential
+ *       stream. A transposed B (stored N×K) is transposed on the way in 8×8 blocks, in registers (3 rounds of
+ *       two-vector {@code selectFrom} shuffles), so G·Bᵀ runs within about 5% of A·B.</li>
+ *   <li><b>Small N</b> (at most 32 columns and at least twice as many rows: a classifier's output layer): the
+ *       product is computed as Cᵀ = op(B)ᵀ·op(A)ᵀ, so that the vectors run along M and each broadcast element
+ *       of op(B) feeds 4 vectors, not one mostly empty one; C is written transposed from the tile buffer.</li>
+ *   <li><b>Blocking</b>: K in blocks of at most kc = 512 (balanced, so no thin last block), N in blocks of
+ *       nc = 256 columns (a 512×256 block of B is 512 KiB, half of the 1 MiB L2), and inside, row tiles outer
+ *       and panels inner, so the 6×kc strip of A stays in L1 while it meets every panel.</li>
+ *   <li><b>Threads</b> ({@link Parallel}): a static split of C into one part per thread. By rows when B is read
+ *       in place or K is small (threads writing neighbouring columns share a cache line of C in every row);
+ *       else by columns, in whole vectors, so each thread packs only its own part of B. A product is split only
+ *       into parts of at least 2¹⁵ multiply-adds (a few microseconds).</li>
+ *   <li><b>Tiny products</b> (under 4096 multiply-adds) take a scalar loop.</li>
  * </ul>
  *
  * <h2>Rounding</h2>
- * Every element of C is computed the same way whatever tile, panel or thread it falls into: a chain of fused
- * multiply-adds over each K block, starting from zero, then one addition to C per block. K blocks depend only on
- * K, so results are bit-identical for any number of threads. Sums accumulate in float (the reference in double).
+ * Every element of C is computed the same way whatever tile, panel, path or thread it falls into: a chain of
+ * fused multiply-adds over each K block, from zero, then one addition to C per block. K blocks depend only on K
+ * and the path only on the shape, so results are bit-identical for any number of threads. Sums accumulate in
+ * float (the reference in double).
  *
  * <h2>Warm-up</h2>
- * Vector API code is slow (it allocates every vector) until C2 compiles it, which takes thousands of calls per
- * kernel. {@link #warmUp()} runs every kernel and path on small operands so that this happens before a
- * training loop starts.
+ * Vector API code is very slow (every vector is an object) until C2 compiles it, which takes thousands of calls
+ * per kernel and, on a 2-core machine, about 0.3 s of the compiler thread for all of them. {@link #warmUp()}
+ * runs every kernel and path on small operands until they run at compiled speed; call it before a training loop.
  *
  * <p>Panels live in per-thread buffers (up to 512 KiB per thread), reused across calls. Honours
  * {@code accumulate}, offsets and leading dimensions larger than the rows; when not accumulating, C is only
- * written, never read. Nothing outside the m×n window of C is touched and nothing outside the operands'
+ * written, never read. Nothing outside the m×n window of C is written and nothing outside the operands'
  * windows is read.
  */
 public final class VectorGemm implements Gemm {
@@ -71,17 +76,35 @@ public final class VectorGemm implements Gemm {
     /** Rows of the main micro-kernel. */
     static final int MR = 6;
     /** Largest depth of a K block. */
-    static final int KC = 256;
-    /** Largest width of an N block (a 256×512 float panel block is 512 KiB, half of a 1 MiB L2). */
-    static final int NC = 512;
+    static final int KC = 512;
+    /**
+     * Largest width of an N block: a 512×256 block of B is 512 KiB, half of a 1 MiB L2. (Measured against
+     * 256×512, 384×256, 768×192 and 1024×128: deep blocks do better, as C is updated less often; among them
+     * the differences were within the noise.)
+     */
+    static final int NC = 256;
     /** Products with at most this many rows read a non-transposed B in place instead of packing it. */
     static final int SMALL_M = 16;
+    /** Products at most this wide read a non-transposed B in place (see {@link #inPlace}). */
+    static final int DIRECT_WIDTH = 256;
+    /** Products at most this wide (and at least twice as tall) are computed transposed. */
+    static final int SMALL_N = 32;
     /** Products with fewer multiply-adds take the scalar loop. */
     static final long TINY_WORK = 4096;
+    /**
+     * Products shallower than this are split by rows even when B is packed: each thread then packs all of B,
+     * which is cheap when K is small, while threads writing neighbouring columns of C share a cache line in
+     * every row, which costs most when C is rewritten after only a few multiply-adds per element.
+     */
+    static final int SHALLOW_K = 32;
     /** Fewest multiply-adds worth handing to another thread. */
     static final long MIN_CHUNK_WORK = 1L << 15;
 
-    /** Index vectors of the in-register transpose: for each round (distance L/2, L/4, ..., 1) a low and a high one. */
+    /** 8-lane vectors, for the in-register transpose. */
+    static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+    /** Whether 8-lane vectors are native (else a transposed B is packed by a scalar loop). */
+    static final boolean TRANSPOSE_IN_REGISTERS = L >= 8;
+    /** Index vectors of the 8×8 transpose: for each round (distance 4, 2, 1) a low and a high one. */
     private static final float[] TRANSPOSE_INDEX = transposeIndex();
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -91,18 +114,20 @@ public final class VectorGemm implements Gemm {
     private final long tinyWork;
     private final long minChunkWork;
     private final int smallM;
+    private final int smallN;
+    private final int directWidth;
     private final BlockedGemm doubles = new BlockedGemm();
 
     /** The tuned configuration. */
     public VectorGemm() {
-        this(KC, NC, TINY_WORK, MIN_CHUNK_WORK, SMALL_M);
+        this(KC, NC, TINY_WORK, MIN_CHUNK_WORK, SMALL_M, SMALL_N, DIRECT_WIDTH);
     }
 
     /**
      * Another configuration, so that tests can drive block edges, several K and N blocks and thread splits with
      * small matrices. {@code nc} is rounded up to whole panels.
      */
-    VectorGemm(int kc, int nc, long tinyWork, long minChunkWork, int smallM) {
+    VectorGemm(int kc, int nc, long tinyWork, long minChunkWork, int smallM, int smallN, int directWidth) {
         if (kc < 1 || nc < 1) {
             throw new IllegalArgumentException("block sizes must be positive");
         }
@@ -111,6 +136,8 @@ public final class VectorGemm implements Gemm {
         this.tinyWork = tinyWork;
         this.minChunkWork = Math.max(1, minChunkWork);
         this.smallM = smallM;
+        this.smallN = smallN;
+        this.directWidth = directWidth;
     }
 
     /** Names the kernel, for reports: the vector width and the tile. */
@@ -149,98 +176,170 @@ public final class VectorGemm implements Gemm {
             tiny(m, n, k, a, aOff, aM, aK, b, bOff, transB ? 1 : ldb, transB ? ldb : 1, c, cOff, ldc, accumulate);
             return;
         }
-        boolean direct = !transB && m <= smallM;
+        Product p;
+        if (n <= smallN && m >= 2 * n) {
+            // Narrow C (an output layer): compute Cᵀ = op(B)ᵀ·op(A)ᵀ, so that the vectors run along M and each
+            // broadcast element of op(B) feeds V vectors rather than one, mostly empty, vector.
+            p = new Product(n, m, k, b, bOff, transB ? ldb : 1, transB ? 1 : ldb, !transA, a, aOff, lda,
+                    c, cOff, ldc, true, accumulate, balanced(k, kc), inPlace(transA, n, m, lda));
+        } else {
+            p = new Product(m, n, k, a, aOff, aM, aK, transB, b, bOff, ldb, c, cOff, ldc, false, accumulate,
+                    balanced(k, kc), inPlace(!transB, m, n, ldb));
+        }
+        run(p);
+    }
+
+    /**
+     * Whether to read B in place rather than pack it: only a B stored K×N (rows of op(B) contiguous), and then
+     * when M is small (a few samples: packing would cost as much as the product) or B is narrow (N ≤ 256, as in
+     * an MLP's layers) with rows close together. Packing then costs more than it saves: its panels stream from
+     * L2 no faster than B's own rows do, and it is paid again by every thread. Rows far apart (a leading
+     * dimension past 512 floats, often a power of two) would fall into too few cache sets, so wide B is packed.
+     */
+    private boolean inPlace(boolean rowsContiguous, int m, int n, int ldb) {
+        return rowsContiguous && (m <= smallM || n <= directWidth && ldb <= 2 * directWidth);
+    }
+
+    /**
+     * One product, as the blocked loops see it: C = op(A)·op(B) with op(A)(i, p) = a[aOff + i*aM + p*aK], B as
+     * stored (transposed or not), C(i, j) at c[cOff + i*ldc + j], or at c[cOff + j*ldc + i] when {@code cT};
+     * K in blocks of kcb; {@code direct}: B (not transposed) read in place rather than packed.
+     */
+    private record Product(int m, int n, int k, float[] a, int aOff, int aM, int aK, boolean transB, float[] b,
+                           int bOff, int ldb, float[] c, int cOff, int ldc, boolean cT, boolean accumulate, int kcb,
+                           boolean direct) {
+    }
+
+    /**
+     * Splits the product over the pool, statically, by the shape and the number of threads alone. By rows when
+     * each thread gets at least 4 row tiles and B is read in place (nothing to pack) or K is small (each thread
+     * packs all of B, which is then cheap): the threads' parts of C then share at most one cache line. Else by
+     * columns, in whole vectors, each thread packing its own part of B; by rows again if there are too few
+     * columns to go round.
+     */
+    private void run(Product p) {
+        long work = (long) p.m * p.n * p.k;
         int t = (int) Math.min(Parallel.threads(), Math.max(1, work / minChunkWork));
         if (t <= 1) {
-            block(0, m, 0, n, k, a, aOff, aM, aK, transB, direct, b, bOff, ldb, c, cOff, ldc, accumulate);
+            block(p, 0, p.m, 0, p.n);
             return;
         }
-        // One part per thread, fixed by the shape and t alone.
-        boolean byColumns = splitColumns(m, n, t);
-        int unit = byColumns ? L : m >= 4 * MR * t ? MR : 1;
-        int units = ((byColumns ? n : m) + unit - 1) / unit;
+        boolean byColumns = p.direct || p.k < SHALLOW_K ? p.m < 4 * MR * t : p.n >= L * t || p.m < t;
+        int unit = byColumns ? L : p.m >= 4 * MR * t ? MR : 1;
+        int units = ((byColumns ? p.n : p.m) + unit - 1) / unit;
         int parts = Math.min(t, units);
         Parallel.forRange(parts, 1, (s, e) -> {
             for (int part = s; part < e; part++) {
                 int lo = (int) ((long) part * units / parts) * unit;
                 int hi = (int) ((long) (part + 1) * units / parts) * unit;
                 if (byColumns) {
-                    block(0, m, lo, Math.min(hi, n), k, a, aOff, aM, aK, transB, direct, b, bOff, ldb,
-                            c, cOff, ldc, accumulate);
+                    block(p, 0, p.m, lo, Math.min(hi, p.n));
                 } else {
-                    block(lo, Math.min(hi, m), 0, n, k, a, aOff, aM, aK, transB, direct, b, bOff, ldb,
-                            c, cOff, ldc, accumulate);
+                    block(p, lo, Math.min(hi, p.m), 0, p.n);
                 }
             }
         });
     }
 
-    /**
-     * Whether threads should take column strips rather than row strips: when each still gets a full panel
-     * (then each packs only its own columns of B), or when there are too few rows to go round.
-     */
-    private static boolean splitColumns(int m, int n, int threads) {
-        if (n >= NR * threads) {
-            return true;
-        }
-        if (m >= 2 * MR * threads) {
-            return false;
-        }
-        return n >= L * threads;
-    }
-
-    /** Computes rows [i0, i1) × columns [j0, j1) of C on the calling thread. */
-    private void block(int i0, int i1, int j0, int j1, int k, float[] a, int aOff, int aM, int aK,
-                       boolean transB, boolean direct, float[] b, int bOff, int ldb,
-                       float[] c, int cOff, int ldc, boolean accumulate) {
+    /** Computes rows [i0, i1) × columns [j0, j1) of C on the calling thread, packing B itself. */
+    private void block(Product p, int i0, int i1, int j0, int j1) {
         if (i0 >= i1 || j0 >= j1) {
             return;
         }
-        int kcb = balanced(k, kc);
         Buffers buf = BUFFERS.get();
-        float[] panel = buf.panel(kcb * Math.min(nc, (j1 - j0 + NR - 1) / NR * NR));
-        float[] tile = buf.tile;
+        float[] panel = buf.panel(p.kcb * Math.min(nc, (j1 - j0 + NR - 1) / NR * NR));
         for (int jc = j0; jc < j1; jc += nc) {
             int w = Math.min(nc, j1 - jc);
-            for (int pc = 0; pc < k; pc += kcb) {
-                int kb = Math.min(kcb, k - pc);
-                // Panel q holds columns [jc + q*NR, +wq) at panel[q*kb*NR], rows kb, row stride vectors(wq)*L.
-                for (int q = 0; q * NR < w; q++) {
-                    int j = jc + q * NR;
-                    int wq = Math.min(NR, jc + w - j);
-                    if (direct && wq == NR) {
-                        continue; // read in place
+            for (int pc = 0; pc < p.k; pc += p.kcb) {
+                int kb = Math.min(p.kcb, p.k - pc);
+                packRows(p, jc, w, pc, kb, 0, kb, panel);
+                tiles(p, i0, i1, jc, w, pc, kb, panel, buf);
+            }
+        }
+    }
+
+    /**
+     * Packs rows [r0, r1) of the kb×w block of op(B) at (pc, jc) into its panels: panel q holds columns
+     * [jc + q*NR, +wq) at panel[q*kb*NR], kb rows of vectors(wq)*L floats, zero past wq. A non-transposed B is
+     * read row by row across all panels, one sequential stream, which the hardware prefetches far better than
+     * a panel's short pieces of many rows. With {@code direct}, full panels are left in place.
+     */
+    private static void packRows(Product p, int jc, int w, int pc, int kb, int r0, int r1, float[] panel) {
+        int full = w / NR;
+        int tail = w - full * NR;
+        int tailWidth = vectors(tail) * L;
+        if (p.transB) {
+            for (int q = 0; q * NR < w; q++) {
+                int wq = Math.min(NR, w - q * NR);
+                int width = vectors(wq) * L;
+                packTransposed(p.b, p.bOff + (jc + q * NR) * p.ldb + pc + r0, p.ldb, r1 - r0, wq, width, panel,
+                        q * kb * NR + r0 * width);
+            }
+            return;
+        }
+        VectorMask<Float> tailMask = S.indexInRange(tail / L * L, tail);
+        for (int r = r0; r < r1; r++) {
+            int src = p.bOff + (pc + r) * p.ldb + jc;
+            if (!p.direct) {
+                for (int q = 0; q < full; q++) {
+                    int s = src + q * NR;
+                    int d = q * kb * NR + r * NR;
+                    for (int v = 0; v < NR; v += L) {
+                        FloatVector.fromArray(S, p.b, s + v).intoArray(panel, d + v);
                     }
-                    int width = vectors(wq) * L;
-                    if (transB) {
-                        packTransposed(b, bOff + j * ldb + pc, ldb, kb, wq, width, panel, q * kb * NR);
-                    } else {
-                        pack(b, bOff + pc * ldb + j, ldb, kb, wq, width, panel, q * kb * NR);
-                    }
-                }
-                boolean load = accumulate || pc > 0;
-                for (int i = i0; i < i1; ) {
-                    int rem = i1 - i;
-                    // Row tiles of 6; a remainder of 5 or 3 takes the 6- or 4-row kernel with a row repeated.
-                    int r = rem >= 5 ? MR : rem >= 3 ? 4 : rem;
-                    int rows = Math.min(rem, MR);
-                    int ar = aOff + i * aM + pc * aK;
-                    int ci = cOff + i * ldc;
-                    for (int q = 0; q * NR < w; q++) {
-                        int j = jc + q * NR;
-                        int wq = Math.min(NR, jc + w - j);
-                        if (direct && wq == NR) {
-                            kernel(r, NV, kb, a, ar, aM, aK, b, bOff + pc * ldb + j, ldb, c, ci + j, ldc, rows, wq,
-                                    load, tile);
-                        } else {
-                            int v = vectors(wq);
-                            kernel(r, v, kb, a, ar, aM, aK, panel, q * kb * NR, v * L, c, ci + j, ldc, rows, wq,
-                                    load, tile);
-                        }
-                    }
-                    i += rows;
                 }
             }
+            if (tail > 0) {
+                int s = src + full * NR;
+                int d = full * kb * NR + r * tailWidth;
+                int j = 0;
+                for (; j + L <= tail; j += L) {
+                    FloatVector.fromArray(S, p.b, s + j).intoArray(panel, d + j);
+                }
+                if (j < tail) {
+                    FloatVector.fromArray(S, p.b, s + j, tailMask).intoArray(panel, d + j);
+                    j += L;
+                }
+                for (; j < tailWidth; j += L) {
+                    FloatVector.zero(S).intoArray(panel, d + j);
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows [i0, i1) of C against the packed kb×w block at (pc, jc): row tiles outer, panels inner, so the
+     * 6×kb strip of A stays in L1 while it meets every panel.
+     */
+    private static void tiles(Product p, int i0, int i1, int jc, int w, int pc, int kb, float[] panel,
+                              Buffers buf) {
+        boolean load = p.accumulate || pc > 0;
+        float[] a = p.a;
+        int aM = p.aM;
+        int aK = p.aK;
+        float[] tile = buf.tile;
+        for (int i = i0; i < i1; ) {
+            int rem = i1 - i;
+            // Row tiles of 6; a remainder of 5 or 3 takes the 6- or 4-row kernel with a row repeated.
+            int r = rem >= 5 ? MR : rem >= 3 ? 4 : rem;
+            int rows = Math.min(rem, MR);
+            int ar = p.aOff + i * aM + pc * aK;
+            for (int q = 0; q * NR < w; q++) {
+                int j = jc + q * NR;
+                int wq = Math.min(NR, jc + w - j);
+                boolean inPlace = p.direct && wq == NR;
+                int v = inPlace ? NV : vectors(wq);
+                float[] bp = inPlace ? p.b : panel;
+                int bo = inPlace ? p.bOff + pc * p.ldb + j : q * kb * NR;
+                int bs = inPlace ? p.ldb : v * L;
+                kernel(r, v, kb, a, ar, aM, aK, bp, bo, bs, rows, tile);
+                if (p.cT) {
+                    mergeTransposed(tile, v * L, p.c, p.cOff + j * p.ldc + i, p.ldc, rows, wq, load);
+                } else {
+                    update(tile, v * L, p.c, p.cOff + i * p.ldc + j, p.ldc, rows, wq, load);
+                }
+            }
+            i += rows;
         }
     }
 
@@ -256,71 +355,91 @@ public final class VectorGemm implements Gemm {
     }
 
     /**
-     * Copies the kb×wq block of B whose (0, 0) is {@code b[src]} (row step ldb) into rows of {@code width}
-     * floats at {@code dst[d]}, zero beyond wq.
-     */
-    private static void pack(float[] b, int src, int ldb, int kb, int wq, int width, float[] dst, int d) {
-        int full = wq / L * L;
-        VectorMask<Float> tail = S.indexInRange(full, wq);
-        for (int p = 0; p < kb; p++, src += ldb, d += width) {
-            int j = 0;
-            for (; j < full; j += L) {
-                FloatVector.fromArray(S, b, src + j).intoArray(dst, d + j);
-            }
-            if (j < wq) {
-                FloatVector.fromArray(S, b, src + j, tail).intoArray(dst, d + j);
-                j += L;
-            }
-            for (; j < width; j += L) {
-                FloatVector.zero(S).intoArray(dst, d + j);
-            }
-        }
-    }
-
-    /**
-     * Like {@link #pack} for a transposed B: op(B)(p, j) = {@code b[base + j*ldb + p]}, so the kb×wq block is
-     * read as wq stored rows of kb floats and written transposed.
+     * Packs a kb×wq block of a transposed B, op(B)(p, j) = {@code b[base + j*ldb + p]}, into rows of
+     * {@code width} floats at {@code dst[d]}, zero past wq: the block is read as wq stored rows of kb floats and
+     * written transposed, 8×8 at a time in registers.
      */
     private static void packTransposed(float[] b, int base, int ldb, int kb, int wq, int width, float[] dst, int d) {
-        if (L == 16) {
-            packT16(b, base, ldb, kb, wq, width, dst, d);
-        } else if (L == 8) {
-            packT8(b, base, ldb, kb, wq, width, dst, d);
-        } else {
+        if (!TRANSPOSE_IN_REGISTERS) {
             for (int p = 0; p < kb; p++) {
                 int o = d + p * width;
                 for (int j = 0; j < width; j++) {
                     dst[o + j] = j < wq ? b[base + j * ldb + p] : 0f;
                 }
             }
+            return;
+        }
+        // Whole 8×8 blocks in registers (the last group of columns zero-filled past wq); the K rows past the
+        // last multiple of 8 by a scalar loop.
+        int groups = (wq + 7) / 8 * 8;
+        int kb8 = kb / 8 * 8;
+        for (int jg = 0; jg < groups; jg += 8) {
+            for (int p0 = 0; p0 < kb8; p0 += 8) {
+                transpose8(b, base + jg * ldb + p0, ldb, wq - jg, dst, d + p0 * width + jg, width);
+            }
+        }
+        for (int p = kb8; p < kb; p++) {
+            int o = d + p * width;
+            for (int j = 0; j < groups; j++) {
+                dst[o + j] = j < wq ? b[base + j * ldb + p] : 0f;
+            }
+        }
+        if (groups < width) {
+            for (int p = 0; p < kb; p++) {
+                Arrays.fill(dst, d + p * width + groups, d + (p + 1) * width, 0f);
+            }
         }
     }
 
     private static float[] transposeIndex() {
-        int rounds = Integer.numberOfTrailingZeros(L);
-        float[] idx = new float[2 * rounds * L];
-        for (int s = 0; s < rounds; s++) {
-            int d = L >> (s + 1);
-            for (int l = 0; l < L; l++) {
-                // lo: lanes of the first vector stay, the second's low half moves up; hi: the reverse.
-                idx[2 * s * L + l] = (l & d) == 0 ? l : L + l - d;
-                idx[(2 * s + 1) * L + l] = (l & d) == 0 ? l + d : L + l;
+        float[] idx = new float[6 * 8];
+        for (int s = 0; s < 3; s++) {
+            int d = 8 >> (s + 1);
+            for (int l = 0; l < 8; l++) {
+                // Swaps the off-diagonal d×d blocks of each pair of rows d apart: lo keeps the first row's
+                // lanes where (l & d) == 0 and takes the second's from l - d; hi the reverse.
+                idx[2 * s * 8 + l] = (l & d) == 0 ? l : 8 + l - d;
+                idx[(2 * s + 1) * 8 + l] = (l & d) == 0 ? l + d : 8 + l;
             }
         }
         return idx;
     }
 
-    /** C(i, j) = (C +) tile rows of {@code tw} floats, for the rows × cols corner that lies inside C. */
-    private static void flush(float[] tile, int tw, float[] c, int co, int ldc, int rows, int cols, boolean load) {
+    /**
+     * C (+)= the rows × cols corner of the tile (rows {@code tw} floats apart) at {@code c[co]}, row step ldc:
+     * whole vectors, then single floats at the right edge. (The accumulators go through this small buffer
+     * rather than straight to C: it keeps each kernel half the size, which halves the time C2 takes to compile
+     * it, for a cost of one store and load per accumulator per K block, well under 1%.)
+     */
+    private static void update(float[] tile, int tw, float[] c, int co, int ldc, int rows, int cols, boolean load) {
+        int whole = cols / L * L;
         for (int r = 0; r < rows; r++) {
             int t = r * tw;
             int o = co + r * ldc;
             if (load) {
-                for (int j = 0; j < cols; j++) {
+                for (int j = 0; j < whole; j += L) {
+                    FloatVector.fromArray(S, tile, t + j).add(FloatVector.fromArray(S, c, o + j)).intoArray(c, o + j);
+                }
+                for (int j = whole; j < cols; j++) {
                     c[o + j] += tile[t + j];
                 }
             } else {
-                System.arraycopy(tile, t, c, o, cols);
+                for (int j = 0; j < whole; j += L) {
+                    FloatVector.fromArray(S, tile, t + j).intoArray(c, o + j);
+                }
+                System.arraycopy(tile, t + whole, c, o + whole, cols - whole);
+            }
+        }
+    }
+
+    /** C(j, i) (+)= tile(i, j) for the rows × cols corner of the tile (rows {@code tw} floats apart). */
+    private static void mergeTransposed(float[] tile, int tw, float[] c, int co, int ldc, int rows, int cols,
+                                        boolean load) {
+        for (int j = 0; j < cols; j++) {
+            int o = co + j * ldc;
+            for (int r = 0; r < rows; r++) {
+                float x = tile[r * tw + j];
+                c[o + r] = load ? c[o + r] + x : x;
             }
         }
     }
@@ -358,19 +477,31 @@ public final class VectorGemm implements Gemm {
     // Warm-up
     // ------------------------------------------------------------------------------------------------------
 
-    /** Rounds of direct kernel calls in {@link #warmUp()}: enough for C2 to compile each kernel. */
-    private static final int WARM_KERNEL_ROUNDS = 1500;
-    /** Rounds of whole products in {@link #warmUp()}, enough for C2 to compile the drivers and packing. */
-    private static final int WARM_PRODUCT_ROUNDS = 60;
+    /** The longest {@link #warmUp()} waits for C2 (a JVM without it would never get there). */
+    private static final long WARM_LIMIT_NANOS = 3_000_000_000L;
+    /** Kernel calls per timed batch in {@link #warmUp()}. */
+    private static final int WARM_BATCH = 16;
+    /** Consecutive fast batches after which a kernel counts as compiled. */
+    private static final int WARM_FAST_BATCHES = 3;
+    /** Multiply-adds per nanosecond above which a kernel counts as compiled (C2 code: 10–50; before: below 1). */
+    private static final int WARM_FAST_MADDS_PER_NS = 2;
+    /** Rounds of products without a gain after which {@link #warmUp()} counts the drivers as compiled... */
+    private static final int WARM_QUIET_ROUNDS = 10;
+    /** ... provided there was no gain for this long either. */
+    private static final long WARM_QUIET_NANOS = 60_000_000L;
 
     private static volatile boolean warm;
 
     /**
-     * Runs every micro-kernel (full and edge tiles, storing and accumulating) and every path of {@code sgemm}
-     * (each combination of transposes, tiny products, small M, small N, single- and multi-threaded) on small
-     * operands, often enough that C2 compiles them, so the first training steps run at full speed rather than
-     * through slow, allocating Vector API code. It takes about WARMUP_COST on the 2-core machine this was tuned
-     * on (most of it running the kernels before C2 is done). Later calls return at once.
+     * Runs every micro-kernel and every path of {@code sgemm} (each combination of transposes; tiny products,
+     * small M, small N, B in place and packed; several K and N blocks; single- and multi-threaded) on small
+     * operands until C2 has compiled them, so that the first training steps run at full speed rather than
+     * through slow, allocating Vector API code. Each kernel is timed in batches until it runs at compiled speed;
+     * whole products are repeated until their time stops improving. On the 2-core machine this was tuned on it
+     * takes 0.7–0.8 s, most of it waiting for C2 (about 0.3 s of compiler time for the kernels and the loops
+     * around them, queued behind the JDK's own methods). After it, the first 100 steps of a 784-256-128-10 MLP's
+     * products (batch 128) took 0.10–0.14 s, against 0.9–1.6 s without it (0.1 s once compiled). It gives up
+     * after 3 s (a JVM without C2). Later calls return at once.
      */
     public static void warmUp() {
         if (warm) {
@@ -380,66 +511,103 @@ public final class VectorGemm implements Gemm {
             if (warm) {
                 return;
             }
-            warmKernels();
-            warmProducts();
+            long deadline = System.nanoTime() + WARM_LIMIT_NANOS;
+            KernelWarmer kernels = new KernelWarmer();
+            ProductWarmer products = new ProductWarmer();
+            // Both at once: the products drive the loops around the kernels while C2 works through the kernels.
+            boolean kernelsDone = false;
+            boolean productsDone = false;
+            while (!(kernelsDone && productsDone) && System.nanoTime() < deadline) {
+                kernelsDone = kernels.round();
+                productsDone = products.round() && kernelsDone;
+            }
             warm = true;
         }
     }
 
-    private static void warmKernels() {
-        int kb = 16;
-        float[] a = new float[MR * kb];
-        float[] b = new float[NR * kb];
-        float[] c = new float[MR * NR];
-        float[] tile = new float[MR * NR];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = (i % 7) * 0.25f - 0.75f;
-        }
-        for (int i = 0; i < b.length; i++) {
-            b[i] = (i % 5) * 0.5f - 1f;
-        }
-        int[] rs = {6, 4, 2, 1};
-        int[] vs = NV == 4 ? new int[] {4, 2, 1} : new int[] {2, 1};
-        for (int round = 0; round < WARM_KERNEL_ROUNDS; round++) {
-            // Mostly full tiles; every fourth an edge tile (rows or columns short), half of them accumulating.
-            boolean edge = (round & 3) == 3;
-            boolean load = (round & 1) == 1;
-            for (int r : rs) {
-                for (int v : vs) {
-                    int rows = edge && r > 1 && (round & 4) != 0 ? r - 1 : r;
-                    int cols = edge && rows == r ? v * L - 1 : v * L;
-                    kernel(r, v, kb, a, 0, kb, 1, b, 0, v * L, c, 0, NR, rows, cols, load, tile);
-                }
+    /** Calls every kernel directly, in timed batches, until each runs at compiled speed. */
+    private static final class KernelWarmer {
+        final int kb = 4;
+        final float[] a = new float[MR * kb];
+        final float[] b = new float[NR * kb];
+        final float[] tile = new float[MR * NR];
+        final int[] rs = {6, 4, 2, 1};
+        final int[] vs = NV == 4 ? new int[] {4, 2, 1} : new int[] {2, 1};
+        final int[] fast = new int[rs.length * vs.length];
+
+        KernelWarmer() {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (i % 7) * 0.25f - 0.75f;
             }
-            Arrays.fill(c, 0f);
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (i % 5) * 0.5f - 1f;
+            }
+        }
+
+        /** One batch of each kernel not yet fast; true once all are. */
+        boolean round() {
+            boolean all = true;
+            for (int x = 0; x < fast.length; x++) {
+                if (fast[x] >= WARM_FAST_BATCHES) {
+                    continue;
+                }
+                all = false;
+                int r = rs[x / vs.length];
+                int v = vs[x % vs.length];
+                long t0 = System.nanoTime();
+                for (int call = 0; call < WARM_BATCH; call++) {
+                    // Mostly full tiles, some with a row repeated.
+                    kernel(r, v, kb, a, 0, kb, 1, b, 0, v * L, (call & 3) == 3 && r > 1 ? r - 1 : r, tile);
+                }
+                long ns = System.nanoTime() - t0;
+                fast[x] = (long) WARM_BATCH * kb * r * v * L > WARM_FAST_MADDS_PER_NS * ns ? fast[x] + 1 : 0;
+            }
+            return all;
         }
     }
 
-    private static void warmProducts() {
-        // Single-threaded (no split) and default (split) instances; shapes that reach every branch.
-        VectorGemm serial = new VectorGemm(KC, NC, TINY_WORK, Long.MAX_VALUE, SMALL_M);
-        VectorGemm split = new VectorGemm(KC, NC, TINY_WORK, 1L << 12, SMALL_M);
-        int[][] shapes = {
-            {37, 2 * NR + L + 3, 40},  // general: 6-row tiles and a 1-row remainder, full and edge panels
-            {23, NR + 2 * L - 1, 9},   // 4-row and 6-row-with-repeat remainders, a 2-vector edge
-            {40, 10, 33},              // small N
-            {5, NR + 7, 40},           // small M, B read in place
+    /** Runs small products through every path until a round of them stops getting faster. */
+    private static final class ProductWarmer {
+        // Single-threaded and split instances with small blocks, so that these small products run through
+        // several K and N blocks as large ones do (a branch C2 never saw taken is compiled as a trap, and
+        // taking it later throws the compiled code away).
+        final VectorGemm serial = new VectorGemm(16, NR, TINY_WORK, Long.MAX_VALUE, SMALL_M, SMALL_N, DIRECT_WIDTH);
+        final VectorGemm split = new VectorGemm(16, NR, TINY_WORK, 1L << 12, SMALL_M, SMALL_N, DIRECT_WIDTH);
+        final int[][] shapes = {
+            {37, 2 * NR + L + 3, 40},  // 6-row tiles and a 1-row remainder; B in place but for an edge panel
+            {23, NR + 2 * L - 1, 9},   // 4-row and repeated-row remainders, a 2-vector edge, a K tail of 1
+            {50, 70, 20},              // split by rows
+            {9, 300, 12},              // wide B: packed (transposed or not), a partial edge panel
+            {40, 10, 33},              // small N, computed transposed
+            {5, NR + 7, 40},           // small M
             {3, 4, 5},                 // tiny
         };
-        int maxM = 40;
-        int maxN = 2 * NR + L + 3;
-        int maxK = 40;
-        float[] a = new float[maxM * maxK];
-        float[] b = new float[maxK * maxN];
-        float[] c = new float[maxM * maxN];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = (i % 11) * 0.125f - 0.5f;
+        final float[] a = new float[50 * 40];
+        final float[] b = new float[40 * 300];
+        final float[] c = new float[50 * 300];
+        final long[] best = {Long.MAX_VALUE, Long.MAX_VALUE};
+        long lastGain = System.nanoTime();
+        int sinceGain;
+        int round;
+
+        ProductWarmer() {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (i % 11) * 0.125f - 0.5f;
+            }
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (i % 13) * 0.0625f - 0.25f;
+            }
         }
-        for (int i = 0; i < b.length; i++) {
-            b[i] = (i % 13) * 0.0625f - 0.25f;
-        }
-        for (int round = 0; round < WARM_PRODUCT_ROUNDS; round++) {
-            VectorGemm g = (round & 1) == 0 ? serial : split;
+
+        /**
+         * One round: every shape and transpose combination on one instance (they alternate, and are timed
+         * apart); true once no round has been 5% faster than the best for 10 rounds and 60 ms.
+         */
+        boolean round() {
+            int which = round++ & 1;
+            VectorGemm g = which == 0 ? serial : split;
+            boolean accumulate = (round & 2) != 0;
+            long t0 = System.nanoTime();
             for (int[] s : shapes) {
                 int m = s[0];
                 int n = s[1];
@@ -447,10 +615,20 @@ public final class VectorGemm implements Gemm {
                 for (int v = 0; v < 4; v++) {
                     boolean tA = (v & 1) != 0;
                     boolean tB = (v & 2) != 0;
-                    g.sgemm(tA, tB, m, n, k, a, 0, tA ? m : k, b, 0, tB ? k : n, c, 0, n, (round & 2) != 0);
+                    g.sgemm(tA, tB, m, n, k, a, 0, tA ? m : k, b, 0, tB ? k : n, c, 0, n, accumulate);
                 }
             }
+            long t1 = System.nanoTime();
+            boolean quiet = false;
+            if (t1 - t0 < best[which] * 0.95) {
+                lastGain = t1;
+                sinceGain = 0;
+            } else {
+                quiet = ++sinceGain >= WARM_QUIET_ROUNDS && t1 - lastGain > WARM_QUIET_NANOS;
+            }
+            best[which] = Math.min(best[which], t1 - t0);
             Arrays.fill(c, 0f);
+            return quiet;
         }
     }
 
@@ -458,9 +636,9 @@ public final class VectorGemm implements Gemm {
     // Micro-kernels and transposes, unrolled by hand
     // ------------------------------------------------------------------------------------------------------
 
-    /** 6 rows × 4 vectors. */
-    private static void k6x4(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs,
-                             float[] c, int co, int ldc, int rows, int cols, boolean load, float[] tile) {
+    /** 6 rows × 4 vectors: see {@link #kernel}. */
+    private static void k6x4(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs, int rows,
+                             float[] tile) {
         int a0 = ar;
         int a1 = rows > 1 ? ar + aM : ar;
         int a2 = rows > 2 ? ar + 2 * aM : ar;
@@ -492,89 +670,35 @@ public final class VectorGemm implements Gemm {
             c50 = b0.fma(av, c50); c51 = b1.fma(av, c51); c52 = b2.fma(av, c52); c53 = b3.fma(av, c53);
             a0 += aK; a1 += aK; a2 += aK; a3 += aK; a4 += aK; a5 += aK; bo += bs;
         }
-        if (rows == 6 && cols == 4 * L) {
-            if (load) {
-                c00 = c00.add(FloatVector.fromArray(S, c, co));
-                c01 = c01.add(FloatVector.fromArray(S, c, co + L));
-                c02 = c02.add(FloatVector.fromArray(S, c, co + 2 * L));
-                c03 = c03.add(FloatVector.fromArray(S, c, co + 3 * L));
-                c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
-                c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
-                c12 = c12.add(FloatVector.fromArray(S, c, co + ldc + 2 * L));
-                c13 = c13.add(FloatVector.fromArray(S, c, co + ldc + 3 * L));
-                c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
-                c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
-                c22 = c22.add(FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L));
-                c23 = c23.add(FloatVector.fromArray(S, c, co + 2 * ldc + 3 * L));
-                c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
-                c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
-                c32 = c32.add(FloatVector.fromArray(S, c, co + 3 * ldc + 2 * L));
-                c33 = c33.add(FloatVector.fromArray(S, c, co + 3 * ldc + 3 * L));
-                c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
-                c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L));
-                c42 = c42.add(FloatVector.fromArray(S, c, co + 4 * ldc + 2 * L));
-                c43 = c43.add(FloatVector.fromArray(S, c, co + 4 * ldc + 3 * L));
-                c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
-                c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L));
-                c52 = c52.add(FloatVector.fromArray(S, c, co + 5 * ldc + 2 * L));
-                c53 = c53.add(FloatVector.fromArray(S, c, co + 5 * ldc + 3 * L));
-            }
-            c00.intoArray(c, co);
-            c01.intoArray(c, co + L);
-            c02.intoArray(c, co + 2 * L);
-            c03.intoArray(c, co + 3 * L);
-            c10.intoArray(c, co + ldc);
-            c11.intoArray(c, co + ldc + L);
-            c12.intoArray(c, co + ldc + 2 * L);
-            c13.intoArray(c, co + ldc + 3 * L);
-            c20.intoArray(c, co + 2 * ldc);
-            c21.intoArray(c, co + 2 * ldc + L);
-            c22.intoArray(c, co + 2 * ldc + 2 * L);
-            c23.intoArray(c, co + 2 * ldc + 3 * L);
-            c30.intoArray(c, co + 3 * ldc);
-            c31.intoArray(c, co + 3 * ldc + L);
-            c32.intoArray(c, co + 3 * ldc + 2 * L);
-            c33.intoArray(c, co + 3 * ldc + 3 * L);
-            c40.intoArray(c, co + 4 * ldc);
-            c41.intoArray(c, co + 4 * ldc + L);
-            c42.intoArray(c, co + 4 * ldc + 2 * L);
-            c43.intoArray(c, co + 4 * ldc + 3 * L);
-            c50.intoArray(c, co + 5 * ldc);
-            c51.intoArray(c, co + 5 * ldc + L);
-            c52.intoArray(c, co + 5 * ldc + 2 * L);
-            c53.intoArray(c, co + 5 * ldc + 3 * L);
-        } else {
-            c00.intoArray(tile, 0);
-            c01.intoArray(tile, L);
-            c02.intoArray(tile, 2 * L);
-            c03.intoArray(tile, 3 * L);
-            c10.intoArray(tile, 4 * L);
-            c11.intoArray(tile, 5 * L);
-            c12.intoArray(tile, 6 * L);
-            c13.intoArray(tile, 7 * L);
-            c20.intoArray(tile, 8 * L);
-            c21.intoArray(tile, 9 * L);
-            c22.intoArray(tile, 10 * L);
-            c23.intoArray(tile, 11 * L);
-            c30.intoArray(tile, 12 * L);
-            c31.intoArray(tile, 13 * L);
-            c32.intoArray(tile, 14 * L);
-            c33.intoArray(tile, 15 * L);
-            c40.intoArray(tile, 16 * L);
-            c41.intoArray(tile, 17 * L);
-            c42.intoArray(tile, 18 * L);
-            c43.intoArray(tile, 19 * L);
-            c50.intoArray(tile, 20 * L);
-            c51.intoArray(tile, 21 * L);
-            c52.intoArray(tile, 22 * L);
-            c53.intoArray(tile, 23 * L);
-            flush(tile, 4 * L, c, co, ldc, rows, cols, load);
-        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c02.intoArray(tile, 2 * L);
+        c03.intoArray(tile, 3 * L);
+        c10.intoArray(tile, 4 * L);
+        c11.intoArray(tile, 5 * L);
+        c12.intoArray(tile, 6 * L);
+        c13.intoArray(tile, 7 * L);
+        c20.intoArray(tile, 8 * L);
+        c21.intoArray(tile, 9 * L);
+        c22.intoArray(tile, 10 * L);
+        c23.intoArray(tile, 11 * L);
+        c30.intoArray(tile, 12 * L);
+        c31.intoArray(tile, 13 * L);
+        c32.intoArray(tile, 14 * L);
+        c33.intoArray(tile, 15 * L);
+        c40.intoArray(tile, 16 * L);
+        c41.intoArray(tile, 17 * L);
+        c42.intoArray(tile, 18 * L);
+        c43.intoArray(tile, 19 * L);
+        c50.intoArray(tile, 20 * L);
+        c51.intoArray(tile, 21 * L);
+        c52.intoArray(tile, 22 * L);
+        c53.intoArray(tile, 23 * L);
     }
 
-    /** 6 rows × 2 vectors. */
-    private static void k6x2(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs,
-                             float[] c, int co, int ldc, int rows, int cols, boolean load, float[] tile) {
+    /** 6 rows × 2 vectors: see {@link #kernel}. */
+    private static void k6x2(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs, int rows,
+                             float[] tile) {
         int a0 = ar;
         int a1 = rows > 1 ? ar + aM : ar;
         int a2 = rows > 2 ? ar + 2 * aM : ar;
@@ -604,53 +728,23 @@ public final class VectorGemm implements Gemm {
             c50 = b0.fma(av, c50); c51 = b1.fma(av, c51);
             a0 += aK; a1 += aK; a2 += aK; a3 += aK; a4 += aK; a5 += aK; bo += bs;
         }
-        if (rows == 6 && cols == 2 * L) {
-            if (load) {
-                c00 = c00.add(FloatVector.fromArray(S, c, co));
-                c01 = c01.add(FloatVector.fromArray(S, c, co + L));
-                c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
-                c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
-                c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
-                c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
-                c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
-                c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
-                c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
-                c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L));
-                c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
-                c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L));
-            }
-            c00.intoArray(c, co);
-            c01.intoArray(c, co + L);
-            c10.intoArray(c, co + ldc);
-            c11.intoArray(c, co + ldc + L);
-            c20.intoArray(c, co + 2 * ldc);
-            c21.intoArray(c, co + 2 * ldc + L);
-            c30.intoArray(c, co + 3 * ldc);
-            c31.intoArray(c, co + 3 * ldc + L);
-            c40.intoArray(c, co + 4 * ldc);
-            c41.intoArray(c, co + 4 * ldc + L);
-            c50.intoArray(c, co + 5 * ldc);
-            c51.intoArray(c, co + 5 * ldc + L);
-        } else {
-            c00.intoArray(tile, 0);
-            c01.intoArray(tile, L);
-            c10.intoArray(tile, 2 * L);
-            c11.intoArray(tile, 3 * L);
-            c20.intoArray(tile, 4 * L);
-            c21.intoArray(tile, 5 * L);
-            c30.intoArray(tile, 6 * L);
-            c31.intoArray(tile, 7 * L);
-            c40.intoArray(tile, 8 * L);
-            c41.intoArray(tile, 9 * L);
-            c50.intoArray(tile, 10 * L);
-            c51.intoArray(tile, 11 * L);
-            flush(tile, 2 * L, c, co, ldc, rows, cols, load);
-        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, 2 * L);
+        c11.intoArray(tile, 3 * L);
+        c20.intoArray(tile, 4 * L);
+        c21.intoArray(tile, 5 * L);
+        c30.intoArray(tile, 6 * L);
+        c31.intoArray(tile, 7 * L);
+        c40.intoArray(tile, 8 * L);
+        c41.intoArray(tile, 9 * L);
+        c50.intoArray(tile, 10 * L);
+        c51.intoArray(tile, 11 * L);
     }
 
-    /** 6 rows × 1 vector. */
-    private static void k6x1(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs,
-                             float[] c, int co, int ldc, int rows, int cols, boolean load, float[] tile) {
+    /** 6 rows × 1 vector: see {@link #kernel}. */
+    private static void k6x1(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs, int rows,
+                             float[] tile) {
         int a0 = ar;
         int a1 = rows > 1 ? ar + aM : ar;
         int a2 = rows > 2 ? ar + 2 * aM : ar;
@@ -679,35 +773,17 @@ public final class VectorGemm implements Gemm {
             c50 = b0.fma(av, c50);
             a0 += aK; a1 += aK; a2 += aK; a3 += aK; a4 += aK; a5 += aK; bo += bs;
         }
-        if (rows == 6 && cols == L) {
-            if (load) {
-                c00 = c00.add(FloatVector.fromArray(S, c, co));
-                c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
-                c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
-                c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
-                c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
-                c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
-            }
-            c00.intoArray(c, co);
-            c10.intoArray(c, co + ldc);
-            c20.intoArray(c, co + 2 * ldc);
-            c30.intoArray(c, co + 3 * ldc);
-            c40.intoArray(c, co + 4 * ldc);
-            c50.intoArray(c, co + 5 * ldc);
-        } else {
-            c00.intoArray(tile, 0);
-            c10.intoArray(tile, L);
-            c20.intoArray(tile, 2 * L);
-            c30.intoArray(tile, 3 * L);
-            c40.intoArray(tile, 4 * L);
-            c50.intoArray(tile, 5 * L);
-            flush(tile, L, c, co, ldc, rows, cols, load);
-        }
+        c00.intoArray(tile, 0);
+        c10.intoArray(tile, L);
+        c20.intoArray(tile, 2 * L);
+        c30.intoArray(tile, 3 * L);
+        c40.intoArray(tile, 4 * L);
+        c50.intoArray(tile, 5 * L);
     }
 
-    /** 4 rows × 4 vectors. */
-    private static void k4x4(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs,
-                             float[] c, int co, int ldc, int rows, int cols, boolean load, float[] tile) {
+    /** 4 rows × 4 vectors: see {@link #kernel}. */
+    private static void k4x4(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs, int rows,
+                             float[] tile) {
         int a0 = ar;
         int a1 = rows > 1 ? ar + aM : ar;
         int a2 = rows > 2 ? ar + 2 * aM : ar;
@@ -731,65 +807,27 @@ public final class VectorGemm implements Gemm {
             c30 = b0.fma(av, c30); c31 = b1.fma(av, c31); c32 = b2.fma(av, c32); c33 = b3.fma(av, c33);
             a0 += aK; a1 += aK; a2 += aK; a3 += aK; bo += bs;
         }
-        if (rows == 4 && cols == 4 * L) {
-            if (load) {
-                c00 = c00.add(FloatVector.fromArray(S, c, co));
-                c01 = c01.add(FloatVector.fromArray(S, c, co + L));
-                c02 = c02.add(FloatVector.fromArray(S, c, co + 2 * L));
-                c03 = c03.add(FloatVector.fromArray(S, c, co + 3 * L));
-                c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
-                c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
-                c12 = c12.add(FloatVector.fromArray(S, c, co + ldc + 2 * L));
-                c13 = c13.add(FloatVector.fromArray(S, c, co + ldc + 3 * L));
-                c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
-                c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
-                c22 = c22.add(FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L));
-                c23 = c23.add(FloatVector.fromArray(S, c, co + 2 * ldc + 3 * L));
-                c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
-                c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
-                c32 = c32.add(FloatVector.fromArray(S, c, co + 3 * ldc + 2 * L));
-                c33 = c33.add(FloatVector.fromArray(S, c, co + 3 * ldc + 3 * L));
-            }
-            c00.intoArray(c, co);
-            c01.intoArray(c, co + L);
-            c02.intoArray(c, co + 2 * L);
-            c03.intoArray(c, co + 3 * L);
-            c10.intoArray(c, co + ldc);
-            c11.intoArray(c, co + ldc + L);
-            c12.intoArray(c, co + ldc + 2 * L);
-            c13.intoArray(c, co + ldc + 3 * L);
-            c20.intoArray(c, co + 2 * ldc);
-            c21.intoArray(c, co + 2 * ldc + L);
-            c22.intoArray(c, co + 2 * ldc + 2 * L);
-            c23.intoArray(c, co + 2 * ldc + 3 * L);
-            c30.intoArray(c, co + 3 * ldc);
-            c31.intoArray(c, co + 3 * ldc + L);
-            c32.intoArray(c, co + 3 * ldc + 2 * L);
-            c33.intoArray(c, co + 3 * ldc + 3 * L);
-        } else {
-            c00.intoArray(tile, 0);
-            c01.intoArray(tile, L);
-            c02.intoArray(tile, 2 * L);
-            c03.intoArray(tile, 3 * L);
-            c10.intoArray(tile, 4 * L);
-            c11.intoArray(tile, 5 * L);
-            c12.intoArray(tile, 6 * L);
-            c13.intoArray(tile, 7 * L);
-            c20.intoArray(tile, 8 * L);
-            c21.intoArray(tile, 9 * L);
-            c22.intoArray(tile, 10 * L);
-            c23.intoArray(tile, 11 * L);
-            c30.intoArray(tile, 12 * L);
-            c31.intoArray(tile, 13 * L);
-            c32.intoArray(tile, 14 * L);
-            c33.intoArray(tile, 15 * L);
-            flush(tile, 4 * L, c, co, ldc, rows, cols, load);
-        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c02.intoArray(tile, 2 * L);
+        c03.intoArray(tile, 3 * L);
+        c10.intoArray(tile, 4 * L);
+        c11.intoArray(tile, 5 * L);
+        c12.intoArray(tile, 6 * L);
+        c13.intoArray(tile, 7 * L);
+        c20.intoArray(tile, 8 * L);
+        c21.intoArray(tile, 9 * L);
+        c22.intoArray(tile, 10 * L);
+        c23.intoArray(tile, 11 * L);
+        c30.intoArray(tile, 12 * L);
+        c31.intoArray(tile, 13 * L);
+        c32.intoArray(tile, 14 * L);
+        c33.intoArray(tile, 15 * L);
     }
 
-    /** 4 rows × 2 vectors. */
-    private static void k4x2(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs,
-                             float[] c, int co, int ldc, int rows, int cols, boolean load, float[] tile) {
+    /** 4 rows × 2 vectors: see {@link #kernel}. */
+    private static void k4x2(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs, int rows,
+                             float[] tile) {
         int a0 = ar;
         int a1 = rows > 1 ? ar + aM : ar;
         int a2 = rows > 2 ? ar + 2 * aM : ar;
@@ -811,41 +849,19 @@ public final class VectorGemm implements Gemm {
             c30 = b0.fma(av, c30); c31 = b1.fma(av, c31);
             a0 += aK; a1 += aK; a2 += aK; a3 += aK; bo += bs;
         }
-        if (rows == 4 && cols == 2 * L) {
-            if (load) {
-                c00 = c00.add(FloatVector.fromArray(S, c, co));
-                c01 = c01.add(FloatVector.fromArray(S, c, co + L));
-                c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
-                c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
-                c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
-                c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
-                c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
-                c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
-            }
-            c00.intoArray(c, co);
-            c01.intoArray(c, co + L);
-            c10.intoArray(c, co + ldc);
-            c11.intoArray(c, co + ldc + L);
-            c20.intoArray(c, co + 2 * ldc);
-            c21.intoArray(c, co + 2 * ldc + L);
-            c30.intoArray(c, co + 3 * ldc);
-            c31.intoArray(c, co + 3 * ldc + L);
-        } else {
-            c00.intoArray(tile, 0);
-            c01.intoArray(tile, L);
-            c10.intoArray(tile, 2 * L);
-            c11.intoArray(tile, 3 * L);
-            c20.intoArray(tile, 4 * L);
-            c21.intoArray(tile, 5 * L);
-            c30.intoArray(tile, 6 * L);
-            c31.intoArray(tile, 7 * L);
-            flush(tile, 2 * L, c, co, ldc, rows, cols, load);
-        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, 2 * L);
+        c11.intoArray(tile, 3 * L);
+        c20.intoArray(tile, 4 * L);
+        c21.intoArray(tile, 5 * L);
+        c30.intoArray(tile, 6 * L);
+        c31.intoArray(tile, 7 * L);
     }
 
-    /** 4 rows × 1 vector. */
-    private static void k4x1(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs,
-                             float[] c, int co, int ldc, int rows, int cols, boolean load, float[] tile) {
+    /** 4 rows × 1 vector: see {@link #kernel}. */
+    private static void k4x1(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs, int rows,
+                             float[] tile) {
         int a0 = ar;
         int a1 = rows > 1 ? ar + aM : ar;
         int a2 = rows > 2 ? ar + 2 * aM : ar;
@@ -866,29 +882,15 @@ public final class VectorGemm implements Gemm {
             c30 = b0.fma(av, c30);
             a0 += aK; a1 += aK; a2 += aK; a3 += aK; bo += bs;
         }
-        if (rows == 4 && cols == L) {
-            if (load) {
-                c00 = c00.add(FloatVector.fromArray(S, c, co));
-                c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
-                c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
-                c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
-            }
-            c00.intoArray(c, co);
-            c10.intoArray(c, co + ldc);
-            c20.intoArray(c, co + 2 * ldc);
-            c30.intoArray(c, co + 3 * ldc);
-        } else {
-            c00.intoArray(tile, 0);
-            c10.intoArray(tile, L);
-            c20.intoArray(tile, 2 * L);
-            c30.intoArray(tile, 3 * L);
-            flush(tile, L, c, co, ldc, rows, cols, load);
-        }
+        c00.intoArray(tile, 0);
+        c10.intoArray(tile, L);
+        c20.intoArray(tile, 2 * L);
+        c30.intoArray(tile, 3 * L);
     }
 
-    /** 2 rows × 4 vectors. */
-    private static void k2x4(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs,
-                             float[] c, int co, int ldc, int rows, int cols, boolean load, float[] tile) {
+    /** 2 rows × 4 vectors: see {@link #kernel}. */
+    private static void k2x4(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs, int rows,
+                             float[] tile) {
         int a0 = ar;
         int a1 = rows > 1 ? ar + aM : ar;
         FloatVector c00 = FloatVector.zero(S); FloatVector c01 = FloatVector.zero(S); FloatVector c02 = FloatVector.zero(S); FloatVector c03 = FloatVector.zero(S);
@@ -904,41 +906,19 @@ public final class VectorGemm implements Gemm {
             c10 = b0.fma(av, c10); c11 = b1.fma(av, c11); c12 = b2.fma(av, c12); c13 = b3.fma(av, c13);
             a0 += aK; a1 += aK; bo += bs;
         }
-        if (rows == 2 && cols == 4 * L) {
-            if (load) {
-                c00 = c00.add(FloatVector.fromArray(S, c, co));
-                c01 = c01.add(FloatVector.fromArray(S, c, co + L));
-                c02 = c02.add(FloatVector.fromArray(S, c, co + 2 * L));
-                c03 = c03.add(FloatVector.fromArray(S, c, co + 3 * L));
-                c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
-                c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
-                c12 = c12.add(FloatVector.fromArray(S, c, co + ldc + 2 * L));
-                c13 = c13.add(FloatVector.fromArray(S, c, co + ldc + 3 * L));
-            }
-            c00.intoArray(c, co);
-            c01.intoArray(c, co + L);
-            c02.intoArray(c, co + 2 * L);
-            c03.intoArray(c, co + 3 * L);
-            c10.intoArray(c, co + ldc);
-            c11.intoArray(c, co + ldc + L);
-            c12.intoArray(c, co + ldc + 2 * L);
-            c13.intoArray(c, co + ldc + 3 * L);
-        } else {
-            c00.intoArray(tile, 0);
-            c01.intoArray(tile, L);
-            c02.intoArray(tile, 2 * L);
-            c03.intoArray(tile, 3 * L);
-            c10.intoArray(tile, 4 * L);
-            c11.intoArray(tile, 5 * L);
-            c12.intoArray(tile, 6 * L);
-            c13.intoArray(tile, 7 * L);
-            flush(tile, 4 * L, c, co, ldc, rows, cols, load);
-        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c02.intoArray(tile, 2 * L);
+        c03.intoArray(tile, 3 * L);
+        c10.intoArray(tile, 4 * L);
+        c11.intoArray(tile, 5 * L);
+        c12.intoArray(tile, 6 * L);
+        c13.intoArray(tile, 7 * L);
     }
 
-    /** 2 rows × 2 vectors. */
-    private static void k2x2(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs,
-                             float[] c, int co, int ldc, int rows, int cols, boolean load, float[] tile) {
+    /** 2 rows × 2 vectors: see {@link #kernel}. */
+    private static void k2x2(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs, int rows,
+                             float[] tile) {
         int a0 = ar;
         int a1 = rows > 1 ? ar + aM : ar;
         FloatVector c00 = FloatVector.zero(S); FloatVector c01 = FloatVector.zero(S);
@@ -952,29 +932,15 @@ public final class VectorGemm implements Gemm {
             c10 = b0.fma(av, c10); c11 = b1.fma(av, c11);
             a0 += aK; a1 += aK; bo += bs;
         }
-        if (rows == 2 && cols == 2 * L) {
-            if (load) {
-                c00 = c00.add(FloatVector.fromArray(S, c, co));
-                c01 = c01.add(FloatVector.fromArray(S, c, co + L));
-                c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
-                c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
-            }
-            c00.intoArray(c, co);
-            c01.intoArray(c, co + L);
-            c10.intoArray(c, co + ldc);
-            c11.intoArray(c, co + ldc + L);
-        } else {
-            c00.intoArray(tile, 0);
-            c01.intoArray(tile, L);
-            c10.intoArray(tile, 2 * L);
-            c11.intoArray(tile, 3 * L);
-            flush(tile, 2 * L, c, co, ldc, rows, cols, load);
-        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, 2 * L);
+        c11.intoArray(tile, 3 * L);
     }
 
-    /** 2 rows × 1 vector. */
-    private static void k2x1(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs,
-                             float[] c, int co, int ldc, int rows, int cols, boolean load, float[] tile) {
+    /** 2 rows × 1 vector: see {@link #kernel}. */
+    private static void k2x1(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs, int rows,
+                             float[] tile) {
         int a0 = ar;
         int a1 = rows > 1 ? ar + aM : ar;
         FloatVector c00 = FloatVector.zero(S);
@@ -987,23 +953,13 @@ public final class VectorGemm implements Gemm {
             c10 = b0.fma(av, c10);
             a0 += aK; a1 += aK; bo += bs;
         }
-        if (rows == 2 && cols == L) {
-            if (load) {
-                c00 = c00.add(FloatVector.fromArray(S, c, co));
-                c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
-            }
-            c00.intoArray(c, co);
-            c10.intoArray(c, co + ldc);
-        } else {
-            c00.intoArray(tile, 0);
-            c10.intoArray(tile, L);
-            flush(tile, L, c, co, ldc, rows, cols, load);
-        }
+        c00.intoArray(tile, 0);
+        c10.intoArray(tile, L);
     }
 
-    /** 1 row × 4 vectors. */
-    private static void k1x4(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs,
-                             float[] c, int co, int ldc, int rows, int cols, boolean load, float[] tile) {
+    /** 1 row × 4 vectors: see {@link #kernel}. */
+    private static void k1x4(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs, int rows,
+                             float[] tile) {
         int a0 = ar;
         FloatVector c00 = FloatVector.zero(S); FloatVector c01 = FloatVector.zero(S); FloatVector c02 = FloatVector.zero(S); FloatVector c03 = FloatVector.zero(S);
         for (int p = 0; p < kb; p++) {
@@ -1015,29 +971,15 @@ public final class VectorGemm implements Gemm {
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01); c02 = b2.fma(av, c02); c03 = b3.fma(av, c03);
             a0 += aK; bo += bs;
         }
-        if (rows == 1 && cols == 4 * L) {
-            if (load) {
-                c00 = c00.add(FloatVector.fromArray(S, c, co));
-                c01 = c01.add(FloatVector.fromArray(S, c, co + L));
-                c02 = c02.add(FloatVector.fromArray(S, c, co + 2 * L));
-                c03 = c03.add(FloatVector.fromArray(S, c, co + 3 * L));
-            }
-            c00.intoArray(c, co);
-            c01.intoArray(c, co + L);
-            c02.intoArray(c, co + 2 * L);
-            c03.intoArray(c, co + 3 * L);
-        } else {
-            c00.intoArray(tile, 0);
-            c01.intoArray(tile, L);
-            c02.intoArray(tile, 2 * L);
-            c03.intoArray(tile, 3 * L);
-            flush(tile, 4 * L, c, co, ldc, rows, cols, load);
-        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c02.intoArray(tile, 2 * L);
+        c03.intoArray(tile, 3 * L);
     }
 
-    /** 1 row × 2 vectors. */
-    private static void k1x2(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs,
-                             float[] c, int co, int ldc, int rows, int cols, boolean load, float[] tile) {
+    /** 1 row × 2 vectors: see {@link #kernel}. */
+    private static void k1x2(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs, int rows,
+                             float[] tile) {
         int a0 = ar;
         FloatVector c00 = FloatVector.zero(S); FloatVector c01 = FloatVector.zero(S);
         for (int p = 0; p < kb; p++) {
@@ -1047,23 +989,13 @@ public final class VectorGemm implements Gemm {
             c00 = b0.fma(av, c00); c01 = b1.fma(av, c01);
             a0 += aK; bo += bs;
         }
-        if (rows == 1 && cols == 2 * L) {
-            if (load) {
-                c00 = c00.add(FloatVector.fromArray(S, c, co));
-                c01 = c01.add(FloatVector.fromArray(S, c, co + L));
-            }
-            c00.intoArray(c, co);
-            c01.intoArray(c, co + L);
-        } else {
-            c00.intoArray(tile, 0);
-            c01.intoArray(tile, L);
-            flush(tile, 2 * L, c, co, ldc, rows, cols, load);
-        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
     }
 
-    /** 1 row × 1 vector. */
-    private static void k1x1(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs,
-                             float[] c, int co, int ldc, int rows, int cols, boolean load, float[] tile) {
+    /** 1 row × 1 vector: see {@link #kernel}. */
+    private static void k1x1(int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs, int rows,
+                             float[] tile) {
         int a0 = ar;
         FloatVector c00 = FloatVector.zero(S);
         for (int p = 0; p < kb; p++) {
@@ -1072,270 +1004,87 @@ public final class VectorGemm implements Gemm {
             c00 = b0.fma(av, c00);
             a0 += aK; bo += bs;
         }
-        if (rows == 1 && cols == L) {
-            if (load) {
-                c00 = c00.add(FloatVector.fromArray(S, c, co));
-            }
-            c00.intoArray(c, co);
-        } else {
-            c00.intoArray(tile, 0);
-            flush(tile, L, c, co, ldc, rows, cols, load);
-        }
+        c00.intoArray(tile, 0);
     }
 
     /**
-     * Transposing pack for 16 lanes: see {@link #packTransposed}. Each 16×16 block is loaded as 16 rows of the stored
-     * B (contiguous along K), transposed in registers with 4 rounds of two-vector shuffles, and stored as 16
-     * panel rows.
+     * Loads 8 stored rows of B ({@code src}, row step ldb; rows from {@code cols} on are taken as zero) of 8
+     * values each, transposes the 8×8 block in 3 rounds of two-vector shuffles, and stores it as 8 panel rows
+     * ({@code o}, row step {@code width}). It works on 8-lane vectors whatever the preferred width: a bigger
+     * block, or masked loads, make the method too big for C1 ("out of virtual registers"), and a method that
+     * C1 gives up on can be left running slow, allocating code for good; and on AMD's AVX-512, which splits
+     * 512-bit shuffles in two, 8-lane blocks cost no more per element.
      */
-    private static void packT16(float[] b, int base, int ldb, int kb, int wq, int width, float[] dst, int d0) {
-        FloatVector lo8 = FloatVector.fromArray(S, TRANSPOSE_INDEX, 0 * L);
-        FloatVector hi8 = FloatVector.fromArray(S, TRANSPOSE_INDEX, 1 * L);
-        FloatVector lo4 = FloatVector.fromArray(S, TRANSPOSE_INDEX, 2 * L);
-        FloatVector hi4 = FloatVector.fromArray(S, TRANSPOSE_INDEX, 3 * L);
-        FloatVector lo2 = FloatVector.fromArray(S, TRANSPOSE_INDEX, 4 * L);
-        FloatVector hi2 = FloatVector.fromArray(S, TRANSPOSE_INDEX, 5 * L);
-        FloatVector lo1 = FloatVector.fromArray(S, TRANSPOSE_INDEX, 6 * L);
-        FloatVector hi1 = FloatVector.fromArray(S, TRANSPOSE_INDEX, 7 * L);
-        for (int jv = 0; jv < width; jv += L) {
-            int cols = wq - jv;
-            if (cols <= 0) {
-                for (int p = 0; p < kb; p++) {
-                    FloatVector.zero(S).intoArray(dst, d0 + p * width + jv);
-                }
-                continue;
-            }
-            for (int p0 = 0; p0 < kb; p0 += L) {
-                int ps = Math.min(L, kb - p0);
-                VectorMask<Float> m = S.indexInRange(0, ps);
-                int src = base + jv * ldb + p0;
-                FloatVector x0 = FloatVector.fromArray(S, b, src, m);
-                FloatVector x1 = cols > 1 ? FloatVector.fromArray(S, b, src + 1 * ldb, m) : FloatVector.zero(S);
-                FloatVector x2 = cols > 2 ? FloatVector.fromArray(S, b, src + 2 * ldb, m) : FloatVector.zero(S);
-                FloatVector x3 = cols > 3 ? FloatVector.fromArray(S, b, src + 3 * ldb, m) : FloatVector.zero(S);
-                FloatVector x4 = cols > 4 ? FloatVector.fromArray(S, b, src + 4 * ldb, m) : FloatVector.zero(S);
-                FloatVector x5 = cols > 5 ? FloatVector.fromArray(S, b, src + 5 * ldb, m) : FloatVector.zero(S);
-                FloatVector x6 = cols > 6 ? FloatVector.fromArray(S, b, src + 6 * ldb, m) : FloatVector.zero(S);
-                FloatVector x7 = cols > 7 ? FloatVector.fromArray(S, b, src + 7 * ldb, m) : FloatVector.zero(S);
-                FloatVector x8 = cols > 8 ? FloatVector.fromArray(S, b, src + 8 * ldb, m) : FloatVector.zero(S);
-                FloatVector x9 = cols > 9 ? FloatVector.fromArray(S, b, src + 9 * ldb, m) : FloatVector.zero(S);
-                FloatVector x10 = cols > 10 ? FloatVector.fromArray(S, b, src + 10 * ldb, m) : FloatVector.zero(S);
-                FloatVector x11 = cols > 11 ? FloatVector.fromArray(S, b, src + 11 * ldb, m) : FloatVector.zero(S);
-                FloatVector x12 = cols > 12 ? FloatVector.fromArray(S, b, src + 12 * ldb, m) : FloatVector.zero(S);
-                FloatVector x13 = cols > 13 ? FloatVector.fromArray(S, b, src + 13 * ldb, m) : FloatVector.zero(S);
-                FloatVector x14 = cols > 14 ? FloatVector.fromArray(S, b, src + 14 * ldb, m) : FloatVector.zero(S);
-                FloatVector x15 = cols > 15 ? FloatVector.fromArray(S, b, src + 15 * ldb, m) : FloatVector.zero(S);
-                FloatVector t;
-                t = lo8.selectFrom(x0, x8); x8 = hi8.selectFrom(x0, x8); x0 = t;
-                t = lo8.selectFrom(x1, x9); x9 = hi8.selectFrom(x1, x9); x1 = t;
-                t = lo8.selectFrom(x2, x10); x10 = hi8.selectFrom(x2, x10); x2 = t;
-                t = lo8.selectFrom(x3, x11); x11 = hi8.selectFrom(x3, x11); x3 = t;
-                t = lo8.selectFrom(x4, x12); x12 = hi8.selectFrom(x4, x12); x4 = t;
-                t = lo8.selectFrom(x5, x13); x13 = hi8.selectFrom(x5, x13); x5 = t;
-                t = lo8.selectFrom(x6, x14); x14 = hi8.selectFrom(x6, x14); x6 = t;
-                t = lo8.selectFrom(x7, x15); x15 = hi8.selectFrom(x7, x15); x7 = t;
-                t = lo4.selectFrom(x0, x4); x4 = hi4.selectFrom(x0, x4); x0 = t;
-                t = lo4.selectFrom(x1, x5); x5 = hi4.selectFrom(x1, x5); x1 = t;
-                t = lo4.selectFrom(x2, x6); x6 = hi4.selectFrom(x2, x6); x2 = t;
-                t = lo4.selectFrom(x3, x7); x7 = hi4.selectFrom(x3, x7); x3 = t;
-                t = lo4.selectFrom(x8, x12); x12 = hi4.selectFrom(x8, x12); x8 = t;
-                t = lo4.selectFrom(x9, x13); x13 = hi4.selectFrom(x9, x13); x9 = t;
-                t = lo4.selectFrom(x10, x14); x14 = hi4.selectFrom(x10, x14); x10 = t;
-                t = lo4.selectFrom(x11, x15); x15 = hi4.selectFrom(x11, x15); x11 = t;
-                t = lo2.selectFrom(x0, x2); x2 = hi2.selectFrom(x0, x2); x0 = t;
-                t = lo2.selectFrom(x1, x3); x3 = hi2.selectFrom(x1, x3); x1 = t;
-                t = lo2.selectFrom(x4, x6); x6 = hi2.selectFrom(x4, x6); x4 = t;
-                t = lo2.selectFrom(x5, x7); x7 = hi2.selectFrom(x5, x7); x5 = t;
-                t = lo2.selectFrom(x8, x10); x10 = hi2.selectFrom(x8, x10); x8 = t;
-                t = lo2.selectFrom(x9, x11); x11 = hi2.selectFrom(x9, x11); x9 = t;
-                t = lo2.selectFrom(x12, x14); x14 = hi2.selectFrom(x12, x14); x12 = t;
-                t = lo2.selectFrom(x13, x15); x15 = hi2.selectFrom(x13, x15); x13 = t;
-                t = lo1.selectFrom(x0, x1); x1 = hi1.selectFrom(x0, x1); x0 = t;
-                t = lo1.selectFrom(x2, x3); x3 = hi1.selectFrom(x2, x3); x2 = t;
-                t = lo1.selectFrom(x4, x5); x5 = hi1.selectFrom(x4, x5); x4 = t;
-                t = lo1.selectFrom(x6, x7); x7 = hi1.selectFrom(x6, x7); x6 = t;
-                t = lo1.selectFrom(x8, x9); x9 = hi1.selectFrom(x8, x9); x8 = t;
-                t = lo1.selectFrom(x10, x11); x11 = hi1.selectFrom(x10, x11); x10 = t;
-                t = lo1.selectFrom(x12, x13); x13 = hi1.selectFrom(x12, x13); x12 = t;
-                t = lo1.selectFrom(x14, x15); x15 = hi1.selectFrom(x14, x15); x14 = t;
-                int o = d0 + p0 * width + jv;
-                if (ps == L) {
-                    x0.intoArray(dst, o);
-                    x1.intoArray(dst, o + width);
-                    x2.intoArray(dst, o + 2 * width);
-                    x3.intoArray(dst, o + 3 * width);
-                    x4.intoArray(dst, o + 4 * width);
-                    x5.intoArray(dst, o + 5 * width);
-                    x6.intoArray(dst, o + 6 * width);
-                    x7.intoArray(dst, o + 7 * width);
-                    x8.intoArray(dst, o + 8 * width);
-                    x9.intoArray(dst, o + 9 * width);
-                    x10.intoArray(dst, o + 10 * width);
-                    x11.intoArray(dst, o + 11 * width);
-                    x12.intoArray(dst, o + 12 * width);
-                    x13.intoArray(dst, o + 13 * width);
-                    x14.intoArray(dst, o + 14 * width);
-                    x15.intoArray(dst, o + 15 * width);
-                } else {
-                    x0.intoArray(dst, o);
-                    if (ps > 1) {
-                        x1.intoArray(dst, o + width);
-                    }
-                    if (ps > 2) {
-                        x2.intoArray(dst, o + 2 * width);
-                    }
-                    if (ps > 3) {
-                        x3.intoArray(dst, o + 3 * width);
-                    }
-                    if (ps > 4) {
-                        x4.intoArray(dst, o + 4 * width);
-                    }
-                    if (ps > 5) {
-                        x5.intoArray(dst, o + 5 * width);
-                    }
-                    if (ps > 6) {
-                        x6.intoArray(dst, o + 6 * width);
-                    }
-                    if (ps > 7) {
-                        x7.intoArray(dst, o + 7 * width);
-                    }
-                    if (ps > 8) {
-                        x8.intoArray(dst, o + 8 * width);
-                    }
-                    if (ps > 9) {
-                        x9.intoArray(dst, o + 9 * width);
-                    }
-                    if (ps > 10) {
-                        x10.intoArray(dst, o + 10 * width);
-                    }
-                    if (ps > 11) {
-                        x11.intoArray(dst, o + 11 * width);
-                    }
-                    if (ps > 12) {
-                        x12.intoArray(dst, o + 12 * width);
-                    }
-                    if (ps > 13) {
-                        x13.intoArray(dst, o + 13 * width);
-                    }
-                    if (ps > 14) {
-                        x14.intoArray(dst, o + 14 * width);
-                    }
-                    if (ps > 15) {
-                        x15.intoArray(dst, o + 15 * width);
-                    }
-                }
-            }
-        }
+    private static void transpose8(float[] b, int src, int ldb, int cols, float[] dst, int o, int width) {
+        FloatVector x0 = FloatVector.fromArray(S8, b, src);
+        FloatVector x1 = cols > 1 ? FloatVector.fromArray(S8, b, src + 1 * ldb) : FloatVector.zero(S8);
+        FloatVector x2 = cols > 2 ? FloatVector.fromArray(S8, b, src + 2 * ldb) : FloatVector.zero(S8);
+        FloatVector x3 = cols > 3 ? FloatVector.fromArray(S8, b, src + 3 * ldb) : FloatVector.zero(S8);
+        FloatVector x4 = cols > 4 ? FloatVector.fromArray(S8, b, src + 4 * ldb) : FloatVector.zero(S8);
+        FloatVector x5 = cols > 5 ? FloatVector.fromArray(S8, b, src + 5 * ldb) : FloatVector.zero(S8);
+        FloatVector x6 = cols > 6 ? FloatVector.fromArray(S8, b, src + 6 * ldb) : FloatVector.zero(S8);
+        FloatVector x7 = cols > 7 ? FloatVector.fromArray(S8, b, src + 7 * ldb) : FloatVector.zero(S8);
+        FloatVector t;
+        FloatVector lo = FloatVector.fromArray(S8, TRANSPOSE_INDEX, 0);
+        FloatVector hi = FloatVector.fromArray(S8, TRANSPOSE_INDEX, 8);
+        t = lo.selectFrom(x0, x4); x4 = hi.selectFrom(x0, x4); x0 = t;
+        t = lo.selectFrom(x1, x5); x5 = hi.selectFrom(x1, x5); x1 = t;
+        t = lo.selectFrom(x2, x6); x6 = hi.selectFrom(x2, x6); x2 = t;
+        t = lo.selectFrom(x3, x7); x7 = hi.selectFrom(x3, x7); x3 = t;
+        lo = FloatVector.fromArray(S8, TRANSPOSE_INDEX, 16);
+        hi = FloatVector.fromArray(S8, TRANSPOSE_INDEX, 24);
+        t = lo.selectFrom(x0, x2); x2 = hi.selectFrom(x0, x2); x0 = t;
+        t = lo.selectFrom(x1, x3); x3 = hi.selectFrom(x1, x3); x1 = t;
+        t = lo.selectFrom(x4, x6); x6 = hi.selectFrom(x4, x6); x4 = t;
+        t = lo.selectFrom(x5, x7); x7 = hi.selectFrom(x5, x7); x5 = t;
+        lo = FloatVector.fromArray(S8, TRANSPOSE_INDEX, 32);
+        hi = FloatVector.fromArray(S8, TRANSPOSE_INDEX, 40);
+        t = lo.selectFrom(x0, x1); x1 = hi.selectFrom(x0, x1); x0 = t;
+        t = lo.selectFrom(x2, x3); x3 = hi.selectFrom(x2, x3); x2 = t;
+        t = lo.selectFrom(x4, x5); x5 = hi.selectFrom(x4, x5); x4 = t;
+        t = lo.selectFrom(x6, x7); x7 = hi.selectFrom(x6, x7); x6 = t;
+        x0.intoArray(dst, o);
+        x1.intoArray(dst, o + width);
+        x2.intoArray(dst, o + 2 * width);
+        x3.intoArray(dst, o + 3 * width);
+        x4.intoArray(dst, o + 4 * width);
+        x5.intoArray(dst, o + 5 * width);
+        x6.intoArray(dst, o + 6 * width);
+        x7.intoArray(dst, o + 7 * width);
     }
 
     /**
-     * Transposing pack for 8 lanes: see {@link #packTransposed}. Each 8×8 block is loaded as 8 rows of the stored
-     * B (contiguous along K), transposed in registers with 3 rounds of two-vector shuffles, and stored as 8
-     * panel rows.
+     * Computes an r×(v·L) tile of op(A)·op(B) over one K block into {@code tile} (rows of v·L floats): for each
+     * of kb steps, v vectors of op(B) at {@code b[bo + p*bs]} times the broadcast elements of op(A) at
+     * {@code a[ar + i*aM + p*aK]}, i < r, summed in r·v accumulators by fused multiply-adds from zero. Rows from
+     * {@code rows} on repeat row 0 (a 6- or 4-row kernel on 5 or 3 rows) and are not stored anywhere.
      */
-    private static void packT8(float[] b, int base, int ldb, int kb, int wq, int width, float[] dst, int d0) {
-        FloatVector lo4 = FloatVector.fromArray(S, TRANSPOSE_INDEX, 0 * L);
-        FloatVector hi4 = FloatVector.fromArray(S, TRANSPOSE_INDEX, 1 * L);
-        FloatVector lo2 = FloatVector.fromArray(S, TRANSPOSE_INDEX, 2 * L);
-        FloatVector hi2 = FloatVector.fromArray(S, TRANSPOSE_INDEX, 3 * L);
-        FloatVector lo1 = FloatVector.fromArray(S, TRANSPOSE_INDEX, 4 * L);
-        FloatVector hi1 = FloatVector.fromArray(S, TRANSPOSE_INDEX, 5 * L);
-        for (int jv = 0; jv < width; jv += L) {
-            int cols = wq - jv;
-            if (cols <= 0) {
-                for (int p = 0; p < kb; p++) {
-                    FloatVector.zero(S).intoArray(dst, d0 + p * width + jv);
-                }
-                continue;
-            }
-            for (int p0 = 0; p0 < kb; p0 += L) {
-                int ps = Math.min(L, kb - p0);
-                VectorMask<Float> m = S.indexInRange(0, ps);
-                int src = base + jv * ldb + p0;
-                FloatVector x0 = FloatVector.fromArray(S, b, src, m);
-                FloatVector x1 = cols > 1 ? FloatVector.fromArray(S, b, src + 1 * ldb, m) : FloatVector.zero(S);
-                FloatVector x2 = cols > 2 ? FloatVector.fromArray(S, b, src + 2 * ldb, m) : FloatVector.zero(S);
-                FloatVector x3 = cols > 3 ? FloatVector.fromArray(S, b, src + 3 * ldb, m) : FloatVector.zero(S);
-                FloatVector x4 = cols > 4 ? FloatVector.fromArray(S, b, src + 4 * ldb, m) : FloatVector.zero(S);
-                FloatVector x5 = cols > 5 ? FloatVector.fromArray(S, b, src + 5 * ldb, m) : FloatVector.zero(S);
-                FloatVector x6 = cols > 6 ? FloatVector.fromArray(S, b, src + 6 * ldb, m) : FloatVector.zero(S);
-                FloatVector x7 = cols > 7 ? FloatVector.fromArray(S, b, src + 7 * ldb, m) : FloatVector.zero(S);
-                FloatVector t;
-                t = lo4.selectFrom(x0, x4); x4 = hi4.selectFrom(x0, x4); x0 = t;
-                t = lo4.selectFrom(x1, x5); x5 = hi4.selectFrom(x1, x5); x1 = t;
-                t = lo4.selectFrom(x2, x6); x6 = hi4.selectFrom(x2, x6); x2 = t;
-                t = lo4.selectFrom(x3, x7); x7 = hi4.selectFrom(x3, x7); x3 = t;
-                t = lo2.selectFrom(x0, x2); x2 = hi2.selectFrom(x0, x2); x0 = t;
-                t = lo2.selectFrom(x1, x3); x3 = hi2.selectFrom(x1, x3); x1 = t;
-                t = lo2.selectFrom(x4, x6); x6 = hi2.selectFrom(x4, x6); x4 = t;
-                t = lo2.selectFrom(x5, x7); x7 = hi2.selectFrom(x5, x7); x5 = t;
-                t = lo1.selectFrom(x0, x1); x1 = hi1.selectFrom(x0, x1); x0 = t;
-                t = lo1.selectFrom(x2, x3); x3 = hi1.selectFrom(x2, x3); x2 = t;
-                t = lo1.selectFrom(x4, x5); x5 = hi1.selectFrom(x4, x5); x4 = t;
-                t = lo1.selectFrom(x6, x7); x7 = hi1.selectFrom(x6, x7); x6 = t;
-                int o = d0 + p0 * width + jv;
-                if (ps == L) {
-                    x0.intoArray(dst, o);
-                    x1.intoArray(dst, o + width);
-                    x2.intoArray(dst, o + 2 * width);
-                    x3.intoArray(dst, o + 3 * width);
-                    x4.intoArray(dst, o + 4 * width);
-                    x5.intoArray(dst, o + 5 * width);
-                    x6.intoArray(dst, o + 6 * width);
-                    x7.intoArray(dst, o + 7 * width);
-                } else {
-                    x0.intoArray(dst, o);
-                    if (ps > 1) {
-                        x1.intoArray(dst, o + width);
-                    }
-                    if (ps > 2) {
-                        x2.intoArray(dst, o + 2 * width);
-                    }
-                    if (ps > 3) {
-                        x3.intoArray(dst, o + 3 * width);
-                    }
-                    if (ps > 4) {
-                        x4.intoArray(dst, o + 4 * width);
-                    }
-                    if (ps > 5) {
-                        x5.intoArray(dst, o + 5 * width);
-                    }
-                    if (ps > 6) {
-                        x6.intoArray(dst, o + 6 * width);
-                    }
-                    if (ps > 7) {
-                        x7.intoArray(dst, o + 7 * width);
-                    }
-                }
-            }
-        }
-    }
-
-    /** Runs the R-row × V-vector kernel (R in {1, 2, 4, 6}, V in {1, 2, 4}). */
     private static void kernel(int r, int v, int kb, float[] a, int ar, int aM, int aK, float[] b, int bo, int bs,
-                               float[] c, int co, int ldc, int rows, int cols, boolean load, float[] tile) {
+                               int rows, float[] tile) {
         switch (r * 8 + v) {
-            case 52 -> k6x4(kb, a, ar, aM, aK, b, bo, bs, c, co, ldc, rows, cols, load, tile);
-            case 50 -> k6x2(kb, a, ar, aM, aK, b, bo, bs, c, co, ldc, rows, cols, load, tile);
-            case 49 -> k6x1(kb, a, ar, aM, aK, b, bo, bs, c, co, ldc, rows, cols, load, tile);
-            case 36 -> k4x4(kb, a, ar, aM, aK, b, bo, bs, c, co, ldc, rows, cols, load, tile);
-            case 34 -> k4x2(kb, a, ar, aM, aK, b, bo, bs, c, co, ldc, rows, cols, load, tile);
-            case 33 -> k4x1(kb, a, ar, aM, aK, b, bo, bs, c, co, ldc, rows, cols, load, tile);
-            case 20 -> k2x4(kb, a, ar, aM, aK, b, bo, bs, c, co, ldc, rows, cols, load, tile);
-            case 18 -> k2x2(kb, a, ar, aM, aK, b, bo, bs, c, co, ldc, rows, cols, load, tile);
-            case 17 -> k2x1(kb, a, ar, aM, aK, b, bo, bs, c, co, ldc, rows, cols, load, tile);
-            case 12 -> k1x4(kb, a, ar, aM, aK, b, bo, bs, c, co, ldc, rows, cols, load, tile);
-            case 10 -> k1x2(kb, a, ar, aM, aK, b, bo, bs, c, co, ldc, rows, cols, load, tile);
-            case 9 -> k1x1(kb, a, ar, aM, aK, b, bo, bs, c, co, ldc, rows, cols, load, tile);
+            case 52 -> k6x4(kb, a, ar, aM, aK, b, bo, bs, rows, tile);
+            case 50 -> k6x2(kb, a, ar, aM, aK, b, bo, bs, rows, tile);
+            case 49 -> k6x1(kb, a, ar, aM, aK, b, bo, bs, rows, tile);
+            case 36 -> k4x4(kb, a, ar, aM, aK, b, bo, bs, rows, tile);
+            case 34 -> k4x2(kb, a, ar, aM, aK, b, bo, bs, rows, tile);
+            case 33 -> k4x1(kb, a, ar, aM, aK, b, bo, bs, rows, tile);
+            case 20 -> k2x4(kb, a, ar, aM, aK, b, bo, bs, rows, tile);
+            case 18 -> k2x2(kb, a, ar, aM, aK, b, bo, bs, rows, tile);
+            case 17 -> k2x1(kb, a, ar, aM, aK, b, bo, bs, rows, tile);
+            case 12 -> k1x4(kb, a, ar, aM, aK, b, bo, bs, rows, tile);
+            case 10 -> k1x2(kb, a, ar, aM, aK, b, bo, bs, rows, tile);
+            case 9 -> k1x1(kb, a, ar, aM, aK, b, bo, bs, rows, tile);
             default -> throw new IllegalStateException("no " + r + "x" + v + " kernel");
         }
     }
 
-    /** Per-thread panel block and edge-tile buffer. */
+    /** Per-thread panel block (512 KiB) and tile buffer. */
     private static final class Buffers {
         final float[] tile = new float[MR * NR];
-        float[] panel = new float[0];
+        /** Sized once for the largest block of the tuned configuration, so that growing it is never on a hot path. */
+        float[] panel = new float[KC * NC];
 
+        /** This thread's panel block. */
         float[] panel(int size) {
             if (panel.length < size) {
                 panel = new float[size];

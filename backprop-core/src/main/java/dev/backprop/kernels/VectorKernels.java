@@ -22,10 +22,11 @@ import java.util.Arrays;
  * FloatVector would become an object on the heap.
  */
 final class VectorKernels extends ReferenceKernels {
+    /** Public for {@link Kernels}, which loads this class by name only when the Vector API is there. */
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
 
-    VectorKernels(Gemm gemm) {
+    public VectorKernels(Gemm gemm) {
         super(gemm);
     }
 

@@ -106,6 +106,9 @@ public final class Functional {
             throw new IllegalArgumentException("crossEntropy: label smoothing must be in [0, 1), got " + labelSmoothing);
         }
         checkClassTargets("crossEntropy", logits, target, weight);
+        if (weight == null && reduction == Reduction.MEAN && logits.size(0) > 0) {
+            return Backprop.apply(new LossOp.CrossEntropy(target.detach(), labelSmoothing), logits);
+        }
         Tensor logp = logits.logSoftmax(1);
         Tensor nll = nllLoss(logp, target, weight, reduction);
         if (labelSmoothing == 0) return nll;

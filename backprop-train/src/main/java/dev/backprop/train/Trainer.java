@@ -171,8 +171,7 @@ public final class Trainer {
             Tensor g = p.grad();
             if (g == null) continue;
             if (g.isContiguous() && g.dtype() == dev.backprop.DType.FLOAT32) {
-                float[] a = g.storage().floats();
-                for (int i = g.storageOffset(), e = i + (int) g.numel(); i < e; i++) sum += (double) a[i] * a[i];
+                sum += dev.backprop.kernels.Kernels.active().sumOfSquares(g.storage().floats(), g.storageOffset(), (int) g.numel());
             } else {
                 for (double v : g.toDoubleArray()) sum += v * v;
             }
