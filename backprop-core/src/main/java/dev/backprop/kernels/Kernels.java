@@ -60,6 +60,9 @@ public interface Kernels {
     /** Batched matrix product of tensors of rank ≥ 2 with broadcast batch dimensions. */
     Tensor matmul(Tensor a, Tensor b);
 
+    /** x·Wᵀ + b for x (…, in), W (out, in), b (out) or null: a fully connected layer, bias folded into the GEMM. */
+    Tensor linear(Tensor x, Tensor w, Tensor b);
+
     /** A contiguous copy. */
     Tensor contiguous(Tensor x);
 

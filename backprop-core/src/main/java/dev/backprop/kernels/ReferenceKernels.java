@@ -361,6 +361,36 @@ public class ReferenceKernels implements Kernels {
         return out;
     }
 
+    @Override
+    public Tensor linear(Tensor x, Tensor w, Tensor b) {
+        requireFloating("linear", x);
+        requireFloating("linear", w);
+        if (w.dim() != 2 || x.dim() == 0 || x.size(-1) != w.size(1) || (b != null && (b.dim() != 1 || b.size(0) != w.size(0)))) {
+            throw new IllegalArgumentException("linear: input " + Shape.str(x.shape()) + ", weight " + Shape.str(w.shape())
+                    + (b == null ? "" : " and bias " + Shape.str(b.shape())) + " do not fit (x is (…, in), W (out, in), b (out))");
+        }
+        DType dt = DType.promote(x.dtype(), DType.promote(w.dtype(), b == null ? w.dtype() : b.dtype()));
+        Tensor xc = dense(cast(x, dt)), wc = dense(cast(w, dt));
+        int in = w.size(1), outF = w.size(0), rows = (int) (x.numel() / Math.max(in, 1));
+        int[] shape = x.shape();
+        shape[shape.length - 1] = outF;
+        Tensor out = Tensor.zeros(dt, shape);
+        if (out.numel() == 0) return out;
+        if (b != null) {
+            // Every row starts as the bias; the GEMM then adds x·Wᵀ on top.
+            Tensor bc = dense(cast(b, dt));
+            for (int r = 0; r < rows; r++) System.arraycopy(bc.storage().array(), bc.storageOffset(), out.storage().array(), r * outF, outF);
+        }
+        if (dt == DType.FLOAT32) {
+            gemm.sgemm(false, true, rows, outF, in, xc.storage().floats(), xc.storageOffset(), in, wc.storage().floats(),
+                    wc.storageOffset(), in, out.storage().floats(), 0, outF, b != null);
+        } else {
+            gemm.dgemm(false, true, rows, outF, in, xc.storage().doubles(), xc.storageOffset(), in, wc.storage().doubles(),
+                    wc.storageOffset(), in, out.storage().doubles(), 0, outF, b != null);
+        }
+        return out;
+    }
+
     /** A matrix operand: its tensor (possibly copied), whether it is stored transposed, and its leading dimension. */
     private record Operand(Tensor t, boolean trans, int ld) {
         static Operand of(ReferenceKernels k, Tensor x, int rows, int cols) {

@@ -405,14 +405,24 @@ final class VectorKernels extends ReferenceKernels {
 
     // ------------------------------------------------------------------------------------------------ optimizers
 
+    /** Elements per thread below which the Adam update stays on one thread (the hand-off would cost more). */
+    private static final int ADAM_GRAIN = 1 << 15;
+
     @Override
     public void adam(float[] p, int po, float[] g, int go, float[] m, float[] v, float[] vmax, int n, double stepSize,
                      double bc2Sqrt, double beta1, double beta2, double eps, double l2, double shrink) {
+        // Each element's update is independent, so the threads split the range; the result does not depend on it.
+        Parallel.forRange(n, ADAM_GRAIN, (from, to) -> adamRange(p, po, g, go, m, v, vmax, from, to, stepSize, bc2Sqrt, beta1,
+                beta2, eps, l2, shrink));
+    }
+
+    private static void adamRange(float[] p, int po, float[] g, int go, float[] m, float[] v, float[] vmax, int from, int to,
+                                  double stepSize, double bc2Sqrt, double beta1, double beta2, double eps, double l2, double shrink) {
         float b1 = (float) beta1, c1 = (float) (1 - beta1), b2 = (float) beta2, c2 = (float) (1 - beta2);
         float step = (float) stepSize, invBc2 = (float) (1 / bc2Sqrt), e = (float) eps, wl2 = (float) l2, sh = (float) shrink;
         boolean doShrink = shrink != 1, doL2 = l2 != 0;
-        int i = 0;
-        for (int up = S.loopBound(n); i < up; i += L) {
+        int i = from;
+        for (int up = from + S.loopBound(to - from); i < up; i += L) {
             FloatVector w = FloatVector.fromArray(S, p, po + i);
             if (doShrink) w = w.mul(sh);
             FloatVector d = FloatVector.fromArray(S, g, go + i);
@@ -429,7 +439,7 @@ final class VectorKernels extends ReferenceKernels {
             w.sub(mi.mul(step).div(denom)).intoArray(p, po + i);
         }
         // The tail (fewer than one vector): the same rule, one element at a time.
-        for (; i < n; i++) {
+        for (; i < to; i++) {
             float w = doShrink ? p[po + i] * sh : p[po + i];
             float d = doL2 ? g[go + i] + wl2 * w : g[go + i];
             float mi = b1 * m[i] + c1 * d;

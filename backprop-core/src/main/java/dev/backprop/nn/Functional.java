@@ -5,6 +5,7 @@ import dev.backprop.DType;
 import dev.backprop.Shape;
 import dev.backprop.Tensor;
 import dev.backprop.ops.LossOp;
+import dev.backprop.ops.MatMulOp;
 
 import java.util.Arrays;
 
@@ -20,8 +21,7 @@ public final class Functional {
      * null; x is (…, in).
      */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
-        Tensor y = x.matmul(weight.mT());
-        return bias == null ? y : y.add(bias);
+        return bias == null ? Backprop.apply(new MatMulOp.Linear(), x, weight) : Backprop.apply(new MatMulOp.Linear(), x, weight, bias);
     }
 
     /** How a per-element loss is combined. */

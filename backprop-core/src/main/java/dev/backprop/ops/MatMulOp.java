@@ -19,4 +19,29 @@ public sealed interface MatMulOp extends Op {
                 b.requiresGrad() ? a.mT().matmul(g) : null};
         }
     }
+
+    /**
+     * A fully connected layer: out = x·Wᵀ + b for x (…, in), W (out, in), b (out) or no bias. ∂L/∂x = g·W,
+     * ∂L/∂W = gᵀ·x (over all leading rows), ∂L/∂b = Σ_rows g.
+     *
+     * <p>NOTE: fused for speed: the bias is the GEMM's starting value (no separate broadcast add), and the weight
+     * gradient comes out of one GEMM already in W's (out, in) layout — through matmul and a transpose view it
+     * would need a strided copy every step.
+     */
+    record Linear() implements MatMulOp {
+        public Tensor forward(Tensor[] in) {
+            return Kernels.active().linear(in[0], in[1], in.length > 2 ? in[2] : null);
+        }
+
+        public Tensor[] backward(Tensor g, Tensor[] in, Tensor out) {
+            Tensor x = in[0], w = in[1];
+            int inF = w.size(1), outF = w.size(0);
+            Tensor g2 = g.reshape(-1, outF);
+            Tensor[] grads = new Tensor[in.length];
+            if (x.requiresGrad()) grads[0] = g2.matmul(w).reshape(x.shape());
+            if (w.requiresGrad()) grads[1] = g2.mT().matmul(x.reshape(-1, inF));
+            if (in.length > 2 && in[2].requiresGrad()) grads[2] = g2.sum(0, false);
+            return grads;
+        }
+    }
 }

@@ -4,6 +4,7 @@ import dev.backprop.DType;
 import dev.backprop.Shape;
 import dev.backprop.Storage;
 import dev.backprop.Tensor;
+import dev.backprop.kernels.Parallel;
 
 import java.util.Arrays;
 
@@ -236,9 +237,11 @@ public final class TensorDataset implements Dataset {
     public Batch batch(int[] indices) {
         int b = indices.length;
         float[] xb = new float[Math.multiplyExact(b, rowSize)];
-        for (int j = 0; j < b; j++) {
-            System.arraycopy(x, checkIndex(indices[j]) * rowSize, xb, j * rowSize, rowSize);
-        }
+        for (int index : indices) checkIndex(index);
+        // Rows come from random places in a large array (memory latency, not arithmetic): the threads share them.
+        Parallel.forRange(b, Math.max(1, (1 << 14) / Math.max(rowSize, 1)), (from, to) -> {
+            for (int j = from; j < to; j++) System.arraycopy(x, indices[j] * rowSize, xb, j * rowSize, rowSize);
+        });
         int[] xShape = prepend(b, sampleShape);
         Tensor bx = Tensor.fromStorage(Storage.wrap(xb), 0, xShape, Shape.contiguousStrides(xShape));
         Tensor by;
