@@ -205,6 +205,10 @@ CASES = [
     # ---- layers
     ("linear", lambda x, w, b: F.linear(x, w, b), [Fl((3, 4)), Fl((5, 4)), Fl((5,))]),
     ("linear_batched", lambda x, w, b: F.linear(x, w, b), [Fl((2, 3, 4)), Fl((2, 4)), Fl((2,))]),
+    ("linear_nobias", lambda x, w: F.linear(x, w), [Fl((3, 4)), Fl((5, 4))]),
+    ("linear_relu", lambda x, w, b: F.relu(F.linear(x, w, b)), [Fl((6, 4)), Fl((5, 4)), Fl((5,))]),
+    ("linear_relu_batched", lambda x, w, b: F.relu(F.linear(x, w, b)), [Fl((2, 3, 4)), Fl((7, 4)), Fl((7,))]),
+    ("linear_relu_nobias", lambda x, w: F.relu(F.linear(x, w)), [Fl((3, 4)), Fl((5, 4))]),
     # ---- activations composed (a two-layer net as one function)
     ("mlp_tiny", lambda x, w1, b1, w2: torch.log_softmax(torch.tanh(x @ w1 + b1) @ w2, 1),
      [Fl((3, 4)), Fl((4, 5)), Fl((5,)), Fl((5, 2))]),

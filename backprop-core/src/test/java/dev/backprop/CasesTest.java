@@ -1195,7 +1195,7 @@ class CasesTest {
                     new U("pow(scalar)", x -> x.pow(3), true, false),
                     new U("square", Tensor::square, true, false),
                     new U("log", Tensor::log, true, false),
-                    new U("relu", Tensor::relu, true, false),
+                    new U("relu", Tensor::relu, false, true), // as PyTorch: threshold_backward(grad, result)
                     new U("abs", Tensor::abs, true, false),
                     new U("clamp", x -> x.clamp(1.5, 3.5), true, false),
                     new U("mul(x, x)", x -> x.mul(x), true, false)

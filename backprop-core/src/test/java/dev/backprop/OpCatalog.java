@@ -168,6 +168,10 @@ final class OpCatalog {
         // ---- layers
         add("linear", x -> Functional.linear(x[0], x[1], x[2]));
         add("linear_batched", x -> Functional.linear(x[0], x[1], x[2]));
+        add("linear_nobias", x -> Functional.linear(x[0], x[1], null));
+        add("linear_relu", x -> Functional.linearRelu(x[0], x[1], x[2]));
+        add("linear_relu_batched", x -> Functional.linearRelu(x[0], x[1], x[2]));
+        add("linear_relu_nobias", x -> Functional.linearRelu(x[0], x[1], null));
         // ---- composed
         add("mlp_tiny", x -> x[0].matmul(x[1]).add(x[2]).tanh().matmul(x[3]).logSoftmax(1));
     }

@@ -60,8 +60,17 @@ public interface Kernels {
     /** Batched matrix product of tensors of rank ≥ 2 with broadcast batch dimensions. */
     Tensor matmul(Tensor a, Tensor b);
 
-    /** x·Wᵀ + b for x (…, in), W (out, in), b (out) or null: a fully connected layer, bias folded into the GEMM. */
-    Tensor linear(Tensor x, Tensor w, Tensor b);
+    /**
+     * x·Wᵀ + b for x (…, in), W (out, in), b (out) or null: a fully connected layer, bias folded into the GEMM;
+     * with {@code relu}, max(0, ·) of that, applied to the fresh output in place.
+     */
+    Tensor linear(Tensor x, Tensor w, Tensor b, boolean relu);
+
+    /**
+     * The backward of relu: g where y &gt; 0, else 0, for g and y of one shape (y is relu's input or its output;
+     * both are positive at the same places). A NaN in y gives 0. PyTorch calls it {@code threshold_backward}.
+     */
+    Tensor reluBackward(Tensor g, Tensor y);
 
     /** A contiguous copy. */
     Tensor contiguous(Tensor x);

@@ -7,6 +7,8 @@ import dev.backprop.Tensor;
 import dev.backprop.ops.BinaryOp;
 import dev.backprop.ops.UnaryOp;
 
+import java.util.Arrays;
+
 /**
  * Plain scalar kernels: one loop per operation, written for clarity. Reductions and softmax work in double, so
  * float32 sums do not lose precision. The GEMM is pluggable so that the same class serves as the reference (with
@@ -362,7 +364,7 @@ public class ReferenceKernels implements Kernels {
     }
 
     @Override
-    public Tensor linear(Tensor x, Tensor w, Tensor b) {
+    public Tensor linear(Tensor x, Tensor w, Tensor b, boolean relu) {
         requireFloating("linear", x);
         requireFloating("linear", w);
         if (w.dim() != 2 || x.dim() == 0 || x.size(-1) != w.size(1) || (b != null && (b.dim() != 1 || b.size(0) != w.size(0)))) {
@@ -388,6 +390,27 @@ public class ReferenceKernels implements Kernels {
             gemm.dgemm(false, true, rows, outF, in, xc.storage().doubles(), xc.storageOffset(), in, wc.storage().doubles(),
                     wc.storageOffset(), in, out.storage().doubles(), 0, outF, b != null);
         }
+        if (relu) reluInPlace(out);
+        return out;
+    }
+
+    /** max(0, ·) over a fresh contiguous float tensor, in place. */
+    void reluInPlace(Tensor t) {
+        // NaN stays NaN (as Math.max and PyTorch's relu); −0 becomes +0.
+        Storage s = t.storage();
+        for (int i = 0, n = (int) t.numel(); i < n; i++) if (s.getDouble(i) <= 0) s.setDouble(i, 0);
+    }
+
+    @Override
+    public Tensor reluBackward(Tensor g, Tensor y) {
+        if (!Arrays.equals(g.shape(), y.shape())) {
+            throw new IllegalArgumentException("reluBackward: gradient " + Shape.str(g.shape()) + " and input " + Shape.str(y.shape()) + " differ in shape");
+        }
+        Tensor out = contiguous(g);
+        Tensor yc = dense(y);
+        Storage o = out.storage(), sy = yc.storage();
+        int yo = yc.storageOffset();
+        for (int i = 0, n = (int) out.numel(); i < n; i++) if (!(sy.getDouble(yo + i) > 0)) o.setDouble(i, 0);
         return out;
     }
 

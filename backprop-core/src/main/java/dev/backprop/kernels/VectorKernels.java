@@ -253,33 +253,73 @@ final class VectorKernels extends ReferenceKernels {
 
     @Override
     public Tensor compare(Comparison c, Tensor a, Tensor b) {
-        VectorOperators.Comparison vc = switch (c) {
-            case EQ -> VectorOperators.EQ;
-            case NE -> VectorOperators.NE;
-            case LT -> VectorOperators.LT;
-            case LE -> VectorOperators.LE;
-            case GT -> VectorOperators.GT;
-            case GE -> VectorOperators.GE;
-            default -> null;
+        boolean vector = switch (c) {
+            case EQ, NE, LT, LE, GT, GE -> true;
+            default -> false;
         };
-        if (vc == null || !dense32(a) || !dense32(b)) return super.compare(c, a, b);
+        if (!vector || !dense32(a) || !dense32(b)) return super.compare(c, a, b);
         boolean scalar = b.numel() == 1 && a.dim() >= b.dim();
         if (!scalar && !Arrays.equals(a.shape(), b.shape())) return super.compare(c, a, b);
         Tensor out = Tensor.zeros(DType.BOOL, a.shape());
         boolean[] o = out.storage().bools();
         float[] x = a.storage().floats(), y = b.storage().floats();
-        int n = (int) a.numel(), xo = a.storageOffset(), yo = b.storageOffset(), i = 0;
-        if (scalar) {
-            float k = y[yo];
-            for (int up = S.loopBound(n); i < up; i += L) FloatVector.fromArray(S, x, xo + i).compare(vc, k).intoArray(o, i);
-            for (; i < n; i++) o[i] = test(c, x[xo + i], k);
-        } else {
-            for (int up = S.loopBound(n); i < up; i += L) {
-                FloatVector.fromArray(S, x, xo + i).compare(vc, FloatVector.fromArray(S, y, yo + i)).intoArray(o, i);
-            }
-            for (; i < n; i++) o[i] = test(c, x[xo + i], y[yo + i]);
-        }
+        int n = (int) a.numel(), xo = a.storageOffset(), yo = b.storageOffset();
+        // NOTE: each call passes a constant operator: the Vector API compiles a compare to one instruction only
+        // when C2 sees the operator as a constant; a variable one falls back to a per-lane Java loop (10× slower).
+        int i = switch (c) {
+            case EQ -> compare(VectorOperators.EQ, x, xo, y, yo, scalar, o, n);
+            case NE -> compare(VectorOperators.NE, x, xo, y, yo, scalar, o, n);
+            case LT -> compare(VectorOperators.LT, x, xo, y, yo, scalar, o, n);
+            case LE -> compare(VectorOperators.LE, x, xo, y, yo, scalar, o, n);
+            case GT -> compare(VectorOperators.GT, x, xo, y, yo, scalar, o, n);
+            default -> compare(VectorOperators.GE, x, xo, y, yo, scalar, o, n);
+        };
+        for (; i < n; i++) o[i] = test(c, x[xo + i], y[scalar ? yo : yo + i]);
         return out;
+    }
+
+    /** The vector part of a comparison; returns where the scalar tail starts. */
+    private static int compare(VectorOperators.Comparison vc, float[] x, int xo, float[] y, int yo, boolean scalar,
+                               boolean[] o, int n) {
+        int i = 0, up = S.loopBound(n);
+        if (scalar) {
+            FloatVector k = FloatVector.broadcast(S, y[yo]);
+            for (; i < up; i += L) FloatVector.fromArray(S, x, xo + i).compare(vc, k).intoArray(o, i);
+        } else {
+            for (; i < up; i += L) FloatVector.fromArray(S, x, xo + i).compare(vc, FloatVector.fromArray(S, y, yo + i)).intoArray(o, i);
+        }
+        return i;
+    }
+
+    @Override
+    public Tensor reluBackward(Tensor g, Tensor y) {
+        if (!dense32(g) || !dense32(y) || !Arrays.equals(g.shape(), y.shape())) return super.reluBackward(g, y);
+        Tensor out = Tensor.zeros(DType.FLOAT32, g.shape());
+        float[] o = out.storage().floats(), a = g.storage().floats(), b = y.storage().floats();
+        int n = (int) g.numel(), go = g.storageOffset(), yo = y.storageOffset(), i = 0;
+        FloatVector zero = FloatVector.zero(S);
+        for (int up = S.loopBound(n); i < up; i += L) {
+            zero.blend(FloatVector.fromArray(S, a, go + i), FloatVector.fromArray(S, b, yo + i).compare(VectorOperators.GT, 0f)).intoArray(o, i);
+        }
+        for (; i < n; i++) o[i] = b[yo + i] > 0 ? a[go + i] : 0f;
+        return out;
+    }
+
+    @Override
+    void reluInPlace(Tensor t) {
+        if (t.dtype() != DType.FLOAT32) {
+            super.reluInPlace(t);
+            return;
+        }
+        float[] a = t.storage().floats();
+        int n = (int) t.numel(), i = 0;
+        FloatVector zero = FloatVector.zero(S);
+        // max(v, 0) would turn NaN into 0 on some CPUs; a blend keeps NaN, like the reference.
+        for (int up = S.loopBound(n); i < up; i += L) {
+            FloatVector v = FloatVector.fromArray(S, a, i);
+            v.blend(zero, v.compare(VectorOperators.LE, 0f)).intoArray(a, i);
+        }
+        for (; i < n; i++) if (a[i] <= 0) a[i] = 0;
     }
 
     private static boolean test(Comparison c, float u, float v) {

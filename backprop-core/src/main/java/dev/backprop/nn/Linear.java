@@ -45,11 +45,21 @@ public final class Linear extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        check(x);
+        return Functional.linear(x, weight, bias);
+    }
+
+    /** relu(forward(x)) as one fused op (see {@link Functional#linearRelu}); {@link Sequential} uses it. */
+    Tensor forwardRelu(Tensor x) {
+        check(x);
+        return Functional.linearRelu(x, weight, bias);
+    }
+
+    private void check(Tensor x) {
         if (x.dim() == 0 || x.size(-1) != in) {
             throw new IllegalArgumentException("Linear(" + in + " -> " + out + "): expects input (…, " + in + "), got "
                     + Shape.str(x.shape()));
         }
-        return Functional.linear(x, weight, bias);
     }
 
     @Override

@@ -29,9 +29,21 @@ public final class Sequential extends Module {
         return List.copyOf(layers);
     }
 
+    /**
+     * Each layer's output feeds the next. A {@link Linear} directly followed by a {@link Activation.ReLU} runs as
+     * one fused op ({@link Functional#linearRelu}): the same values and gradients, in fewer passes.
+     */
     @Override
     public Tensor forward(Tensor x) {
-        for (Module m : layers) x = m.forward(x);
+        for (int i = 0; i < layers.size(); i++) {
+            Module m = layers.get(i);
+            if (m instanceof Linear lin && i + 1 < layers.size() && layers.get(i + 1) instanceof Activation.ReLU) {
+                x = lin.forwardRelu(x);
+                i++;
+            } else {
+                x = m.forward(x);
+            }
+        }
         return x;
     }
 }

@@ -1,5 +1,6 @@
 package dev.backprop.ops;
 
+import dev.backprop.GradMode;
 import dev.backprop.Tensor;
 import dev.backprop.kernels.Kernels;
 import dev.backprop.kernels.Special;
@@ -98,7 +99,18 @@ public sealed interface UnaryOp extends Op {
     /** out = max(x, 0); ∂out/∂x = 1 for x &gt; 0 and 0 otherwise (relu'(0) = 0). */
     record Relu() implements UnaryOp {
         public double apply(double x) { return Math.max(x, 0.0); }
-        public Tensor backward(Tensor g, Tensor x, Tensor out) { return Tensor.where(x.gt(0), g, zero(g)); }
+        public Tensor backward(Tensor g, Tensor x, Tensor out) { return mask(g, out); }
+        public boolean savesInputs() { return false; }
+        public boolean savesOutput() { return true; }
+
+        /**
+         * g where y &gt; 0, else 0; y is relu's output (or input). NOTE: without a graph to record (the usual
+         * backward) one fused kernel does it; for second derivatives the same as differentiable ops.
+         */
+        static Tensor mask(Tensor g, Tensor y) {
+            if (!GradMode.isEnabled() && java.util.Arrays.equals(g.shape(), y.shape())) return Kernels.active().reluBackward(g, y);
+            return Tensor.where(y.gt(0), g, zero(g));
+        }
     }
 
     /** out = x for x &gt; 0, slope·x otherwise; ∂out/∂x = 1 or slope (slope at 0). */

@@ -111,6 +111,37 @@ class VectorKernelsTest {
     }
 
     @Test
+    void reluBackwardAndFusedLinearRelu() {
+        Generator g = new Generator(4);
+        for (int n : SIZES) {
+            Tensor grad = rand(g, n), y = rand(g, n);
+            Tensor expected = Tensor.where(y.gt(0), grad, Tensor.scalar(0));
+            close(expected, REF.reluBackward(grad, y), 0, "reference reluBackward n=" + n);
+            close(expected, VEC.reluBackward(grad, y), 0, "vector reluBackward n=" + n);
+        }
+        // Zeros, −0, NaN and infinities in y: only y > 0 passes the gradient.
+        Tensor y = Tensor.of(new float[] {0, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1e-30f, -1e-30f, 2,
+                0, 0, 0, 0, 0, 0, 0, 0, 5});
+        Tensor ones = Tensor.ones(17);
+        float[] want = {0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+        assertArrayEquals(want, REF.reluBackward(ones, y).toFloatArray());
+        assertArrayEquals(want, VEC.reluBackward(ones, y).toFloatArray());
+        Tensor strided = rand(g, 5, 9).t();
+        close(REF.reluBackward(strided, strided), VEC.reluBackward(strided, strided), 0, "views take the reference");
+
+        for (int[] d : new int[][] {{1, 1, 1}, {7, 13, 5}, {33, 17, 64}, {128, 97, 31}}) {
+            Tensor x = rand(g, d[0], d[1]), w = rand(g, d[2], d[1]), b = rand(g, d[2]);
+            Tensor plain = REF.linear(x, w, b, false);
+            Tensor relu = REF.unary(new UnaryOp.Relu(), plain);
+            close(relu, REF.linear(x, w, b, true), 0, "reference linear+relu " + d[0]);
+            close(relu, VEC.linear(x, w, b, true), 1e-6, "vector linear+relu " + d[0]);
+            close(REF.unary(new UnaryOp.Relu(), REF.linear(x, w, null, false)), VEC.linear(x, w, null, true), 1e-6, "no bias");
+        }
+        Tensor x64 = Tensor.randn(g, DType.FLOAT64, 4, 3), w64 = Tensor.randn(g, DType.FLOAT64, 2, 3);
+        close(REF.unary(new UnaryOp.Relu(), REF.linear(x64, w64, null, false)), VEC.linear(x64, w64, null, true), 0, "float64");
+    }
+
+    @Test
     void sumsAndSoftmax() {
         Generator g = new Generator(4);
         for (int rows : new int[] {1, 2, 7, 300, 600}) {

@@ -96,6 +96,29 @@ class NnTest {
     }
 
     @Test
+    void sequentialFusesLinearAndReluWithoutChangingTheResult() {
+        // Sequential runs Linear→ReLU as one op; the values and every gradient must equal the two layers run apart.
+        Generator g = new Generator(5);
+        Linear a = new Linear(6, 5, true, Init.Scheme.DEFAULT, g), b = new Linear(5, 3, false, Init.Scheme.DEFAULT, g);
+        Sequential fused = new Sequential(a, new Activation.ReLU(), b, new Activation.ReLU());
+        Tensor x = Tensor.randn(g, 7, 6).requiresGrad(true);
+        Tensor y = fused.forward(x);
+        y.square().sum().backward();
+        float[] gx = x.grad().toFloatArray(), ga = a.weight().grad().toFloatArray(), gab = a.bias().grad().toFloatArray(),
+                gb = b.weight().grad().toFloatArray();
+        fused.zeroGrad();
+        x.zeroGrad();
+        Tensor apart = b.forward(a.forward(x).relu()).relu();
+        apart.square().sum().backward();
+        assertArrayEquals(apart.toFloatArray(), y.toFloatArray(), 1e-6f);
+        assertArrayEquals(x.grad().toFloatArray(), gx, 1e-6f);
+        assertArrayEquals(a.weight().grad().toFloatArray(), ga, 1e-6f);
+        assertArrayEquals(a.bias().grad().toFloatArray(), gab, 1e-6f);
+        assertArrayEquals(b.weight().grad().toFloatArray(), gb, 1e-6f);
+        assertEquals("linearRelu", y.gradFn().op().name(), "the last node is the fused op");
+    }
+
+    @Test
     void initialisationFollowsTheFormulas() {
         Generator g = new Generator(7);
         Tensor w = Tensor.zeros(DType.FLOAT64, 400, 300);
