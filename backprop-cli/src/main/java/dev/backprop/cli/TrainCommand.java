@@ -12,6 +12,7 @@ import dev.backprop.data.TensorDataset;
 import dev.backprop.io.Json;
 import dev.backprop.io.ModelFiles;
 import dev.backprop.io.ModelSpec;
+import dev.backprop.kernels.Kernels;
 import dev.backprop.kernels.Parallel;
 import dev.backprop.nn.Init;
 import dev.backprop.nn.Linear;
@@ -160,7 +161,11 @@ final class TrainCommand implements Main.Command {
 
         // Data: load, split off validation, normalise with training statistics only.
         Task task = o.has("task") ? Task.parse(o.get("task")) : null;
-        LabeledData data = DataSets.load(dataName, new LoadOptions(o.get("label"), task, 0.2, seed, false));
+        LabeledData data;
+        // The GEMM kernels compile on the idle core while the data loads (reading is one stream per file).
+        try (Kernels.WarmUp warming = Kernels.warmUpInBackground()) {
+            data = DataSets.load(dataName, new LoadOptions(o.get("label"), task, 0.2, seed, false));
+        }
         Csv.Table csvTable = isCsv(dataName) ? Csv.read(Path.of(dataName), o.get("label"), task) : null;
         int classes = data.numClasses();
         if (data.test().size() == 0) {
@@ -177,7 +182,7 @@ final class TrainCommand implements Main.Command {
             // gave 0.888-0.891 test accuracy over three seeds where one global mean and std gave 0.880-0.889.
             default -> data.name().equals("xor") ? null : Normalization.fit(data.train(), Normalization.Mode.PER_FEATURE);
         };
-        if (norm != null) data = data.normalize(norm);
+        if (norm != null) data = data.normalizeInPlace(norm);
         TensorDataset train = data.train(), validation = null;
         String curve = "val";
         if (valSplit > 0 && train.size() >= 20) {

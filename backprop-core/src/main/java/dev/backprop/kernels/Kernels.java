@@ -136,6 +136,31 @@ public interface Kernels {
         return !(FAST.gemm() instanceof BlockedGemm);
     }
 
+    /**
+     * Starts compiling the vector GEMM kernels now, on a background daemon thread, while the caller does
+     * something else (loads data), until the returned handle is closed: until C2 has compiled them, Vector API
+     * code runs hundreds of times slower. Closing stops the warm-up at once (C2 keeps what it has compiled), so
+     * it never competes with the work that follows. Does nothing without the vector kernels.
+     */
+    static WarmUp warmUpInBackground() {
+        if (!vectorized()) {
+            return () -> {};
+        }
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread t = new Thread(() -> {
+            try {
+                Class.forName("dev.backprop.kernels.VectorGemm")
+                        .getMethod("warmUp", java.util.function.BooleanSupplier.class)
+                        .invoke(null, (java.util.function.BooleanSupplier) stop::get);
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                // Only a head start is lost.
+            }
+        }, "backprop-warm-up");
+        t.setDaemon(true);
+        t.start();
+        return () -> stop.set(true);
+    }
+
     /** Why VectorGemm cannot run in this JVM, or null if it can. */
     private static String whyNoVectorGemm() {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
@@ -145,6 +170,12 @@ public interface Kernels {
             return "the JIT is off, and Vector API code is slow without it";
         }
         return null;
+    }
+
+    /** A background warm-up; closing it stops it. */
+    interface WarmUp extends AutoCloseable {
+        @Override
+        void close();
     }
 
     /** Holds the active kernels. */

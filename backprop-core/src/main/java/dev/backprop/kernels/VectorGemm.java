@@ -504,6 +504,14 @@ public final class VectorGemm implements Gemm {
      * after 3 s (a JVM without C2). Later calls return at once.
      */
     public static void warmUp() {
+        warmUp(() -> false);
+    }
+
+    /**
+     * {@link #warmUp()}, but returns early, without counting the kernels as warm, once {@code stop} says so:
+     * for a background warm-up that should give way when the real work starts. C2 keeps what it has compiled.
+     */
+    public static void warmUp(java.util.function.BooleanSupplier stop) {
         if (warm) {
             return;
         }
@@ -518,6 +526,9 @@ public final class VectorGemm implements Gemm {
             boolean kernelsDone = false;
             boolean productsDone = false;
             while (!(kernelsDone && productsDone) && System.nanoTime() < deadline) {
+                if (stop.getAsBoolean()) {
+                    return;
+                }
                 kernelsDone = kernels.round();
                 productsDone = products.round() && kernelsDone;
             }

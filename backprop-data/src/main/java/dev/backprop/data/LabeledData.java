@@ -69,6 +69,17 @@ public record LabeledData(String name, TensorDataset train, TensorDataset test, 
         return new LabeledData(name, tr, te, inputShape, classNames, task);
     }
 
+    /**
+     * This data with {@code normalization} applied to both parts where they are, overwriting the features (see
+     * {@link Normalization#applyInPlace}): for data just loaded, whose raw values nothing else reads. Returns
+     * this.
+     */
+    public LabeledData normalizeInPlace(Normalization normalization) {
+        normalization.applyInPlace(train);
+        if (test != train) normalization.applyInPlace(test);
+        return this;
+    }
+
     /** One line: "digits: 1438 train / 359 test, input [1, 8, 8], 10 classes". */
     public String describe() {
         return name + ": " + train.size() + " train / " + test.size() + " test, input " + Shape.str(inputShape) + ", "

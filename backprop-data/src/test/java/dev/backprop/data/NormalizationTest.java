@@ -8,6 +8,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,6 +57,20 @@ class NormalizationTest {
         assertTrue(meanStd > 0);
         Normalization g = Normalization.fit(z, Normalization.Mode.GLOBAL);
         assertEquals(0f, g.mean()[0], 1e-5f);
+    }
+
+    @Test
+    void inPlaceNormalisationGivesTheSameValuesAsACopy() {
+        LabeledData copied = DataSets.digits();
+        LabeledData loaded = DataSets.digits();
+        Normalization n = Normalization.fit(copied.train(), Normalization.Mode.PER_FEATURE);
+        LabeledData expected = copied.normalize(n);
+        float[] rawTrain = copied.train().features().toFloatArray();
+        LabeledData inPlace = loaded.normalizeInPlace(n);
+        assertSame(loaded, inPlace);
+        assertArrayEquals(expected.train().features().toFloatArray(), inPlace.train().features().toFloatArray());
+        assertArrayEquals(expected.test().features().toFloatArray(), inPlace.test().features().toFloatArray());
+        assertArrayEquals(rawTrain, copied.train().features().toFloatArray(), "the copying version leaves its input alone");
     }
 
     @Test
