@@ -259,7 +259,8 @@ final class TrainCommand implements Main.Command {
         long start = System.nanoTime();
         History history = trainer.fit();
         double seconds = (System.nanoTime() - start) / 1e9;
-        Evaluation test = Evaluation.of(model, objective, data.test(), 512);
+        boolean images = isImage(spec.inputShape()) && objective.classes() > 0;
+        Evaluation test = Evaluation.of(model, objective, data.test(), 512, images ? MISTAKES_SHOWN : 0);
 
         ModelFiles.save(outDir, model, spec);
         Path report = outDir.resolve("report.html");
@@ -285,7 +286,7 @@ final class TrainCommand implements Main.Command {
         settings.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
         ModelSummary summary = ModelSummary.of(model, spec.inputShape());
         HtmlReport.write(report, new HtmlReport.Content("backprop: " + modelName + " on " + data.name(), history, curve, test,
-                data.classNames(), summary, settings));
+                data.classNames(), summary, settings, images ? pictures(test, data, norm) : List.of()));
 
         double samplesPerSecond = history.epochs().stream().mapToDouble(e -> e.samplesPerSecond()).average().orElse(0);
         info.printf(Locale.ROOT, "test: loss %.4f%s (%d examples); %s; %.1f s, %,.0f samples/s%n", test.loss(),
@@ -429,5 +430,32 @@ final class TrainCommand implements Main.Command {
             case "plateau" -> new ReduceLROnPlateau(opt).factor(0.1).patience(2);
             default -> throw new UserError("train: unknown schedule " + name);
         };
+    }
+
+    /** How many misclassified test images the report shows. */
+    static final int MISTAKES_SHOWN = 36;
+
+    /** Whether examples of this shape are images: C×H×W with 1 or 3 channels. */
+    static boolean isImage(int[] shape) {
+        return shape != null && shape.length == 3 && (shape[0] == 1 || shape[0] == 3) && shape[1] >= 4 && shape[2] >= 4;
+    }
+
+    /** The report's pictures of the misclassified test examples, as they were before normalisation. */
+    static List<HtmlReport.Picture> pictures(Evaluation test, LabeledData data, Normalization norm) {
+        List<HtmlReport.Picture> out = new ArrayList<>();
+        int[] shape = data.test().sampleShape();
+        List<String> names = data.classNames();
+        for (Evaluation.Mistake m : test.mistakes()) {
+            float[] x = data.test().get(m.index()).x().toFloatArray();
+            if (norm != null) x = norm.invert(x);
+            String caption = label(names, m.label()) + " → " + label(names, m.predicted())
+                    + String.format(Locale.ROOT, " (%.2f)", m.probability());
+            out.add(new HtmlReport.Picture(x, shape[0], shape[1], shape[2], caption));
+        }
+        return out;
+    }
+
+    private static String label(List<String> names, int i) {
+        return names != null && i < names.size() ? names.get(i) : String.valueOf(i);
     }
 }

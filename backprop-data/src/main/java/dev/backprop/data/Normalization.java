@@ -180,6 +180,20 @@ public final class Normalization {
         return Tensor.fromStorage(Storage.wrap(v), 0, shape, Shape.contiguousStrides(shape));
     }
 
+    /**
+     * The values before normalisation, x·std + mean: for one sample's features (or several samples' in a row), to
+     * show an example as it was.
+     */
+    public float[] invert(float[] x) {
+        int f = mode == Mode.GLOBAL ? 1 : mean.length;
+        if (x.length % f != 0) {
+            throw new DataException("normalization: " + x.length + " values are not whole samples of " + f + " features");
+        }
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) out[i] = x[i] * std[i % f] + mean[i % f];
+        return out;
+    }
+
     /** Rows per block in {@link #blockSums}. */
     private static final int BLOCK_ROWS = 1024;
 

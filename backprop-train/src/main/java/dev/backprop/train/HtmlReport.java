@@ -22,9 +22,35 @@ import java.util.function.ToDoubleFunction;
 public final class HtmlReport {
     private HtmlReport() {}
 
-    /** What goes into the report. */
+    /**
+     * What goes into the report. {@code misclassified}: pictures of misclassified test examples, shown as a grid
+     * (empty when the examples are not images).
+     */
     public record Content(String title, History history, String curveName, Evaluation test, List<String> classNames,
-                          ModelSummary summary, Map<String, String> settings) {}
+                          ModelSummary summary, Map<String, String> settings, List<Picture> misclassified) {
+        public Content {
+            misclassified = misclassified == null ? List.of() : List.copyOf(misclassified);
+        }
+
+        /** A report without pictures. */
+        public Content(String title, History history, String curveName, Evaluation test, List<String> classNames,
+                       ModelSummary summary, Map<String, String> settings) {
+            this(title, history, curveName, test, classNames, summary, settings, List.of());
+        }
+    }
+
+    /**
+     * An image for the report: {@code pixels} channel-major (C×H×W, C = 1 grey or 3 RGB), values in [0, 1] (clamped
+     * when drawn), and a caption.
+     */
+    public record Picture(float[] pixels, int channels, int height, int width, String caption) {
+        public Picture {
+            if ((channels != 1 && channels != 3) || height < 1 || width < 1 || pixels.length != channels * height * width) {
+                throw new IllegalArgumentException("Picture: " + pixels.length + " values do not make a " + channels + "×"
+                        + height + "×" + width + " image with 1 or 3 channels");
+            }
+        }
+    }
 
     /** Writes the report atomically (temporary file, then move). */
     public static void write(Path file, Content c) {
@@ -103,6 +129,7 @@ public final class HtmlReport {
         }
         sb.append("</table>\n");
         if (t != null && t.confusion() != null) sb.append(confusion(t.confusion(), c.classNames()));
+        if (!c.misclassified().isEmpty()) sb.append(gallery(c.misclassified()));
         if (c.summary() != null) {
             ModelSummary s = c.summary();
             sb.append("<h2>Model</h2><table><tr><th class=\"l\">layer</th><th class=\"l\">type</th><th>output shape</th>"
@@ -212,6 +239,21 @@ public final class HtmlReport {
             sb.append("<td>").append(total == 0 ? "–" : fmt((double) m[i][i] / total)).append("</td></tr>\n");
         }
         return sb.append("</table>\n").toString();
+    }
+
+    /** The misclassified examples as a grid of images (PNG data URIs, scaled up without smoothing). */
+    private static String gallery(List<Picture> pictures) {
+        StringBuilder sb = new StringBuilder("<h2>Misclassified test examples</h2><p>The first ").append(pictures.size())
+                .append(" in test-set order: true class → predicted (its probability).</p>\n<div style=\"display:flex;flex-wrap:wrap;gap:10px\">\n");
+        for (Picture p : pictures) {
+            int scale = Math.max(1, 84 / Math.max(p.height(), p.width()));
+            sb.append("<figure style=\"margin:0;width:").append(Math.max(p.width() * scale, 90)).append("px;font-size:11px\"><img alt=\"")
+                    .append(esc(p.caption())).append("\" width=\"").append(p.width() * scale).append("\" height=\"")
+                    .append(p.height() * scale).append("\" style=\"image-rendering:pixelated;border:1px solid #ccc\" src=\"data:image/png;base64,")
+                    .append(java.util.Base64.getEncoder().encodeToString(Png.encode(p))).append("\"><figcaption>")
+                    .append(esc(p.caption())).append("</figcaption></figure>\n");
+        }
+        return sb.append("</div>\n").toString();
     }
 
     private static String name(List<String> names, int i) {
