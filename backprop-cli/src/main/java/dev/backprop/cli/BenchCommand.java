@@ -55,17 +55,18 @@ import static dev.backprop.cli.Options.Opt;
  * The Python programs are resources of this jar, written to a temporary file when run.
  */
 final class BenchCommand implements Main.Command {
-    static final List<String> SECTIONS = List.of("gemm", "train", "startup");
+    static final List<String> SECTIONS = List.of("gemm", "train", "cnn", "startup");
 
     static final List<Opt> OPTIONS = List.of(
             Opt.value("threads", "N", "worker threads for backprop, and for OpenBLAS and PyTorch",
                     String.valueOf(Runtime.getRuntime().availableProcessors())),
             Opt.value("python", "PATH", "a Python with numpy for the GEMM comparison", "python3"),
             Opt.value("torch-python", "PATH", "a Python with torch for the training comparison", "none: no PyTorch figures"),
-            Opt.value("steps", "N", "timed training steps per repeat, at most one epoch", "one epoch (469 steps)"),
+            Opt.value("steps", "N", "timed training steps per repeat, at most one epoch", "MLP: one epoch (469 steps); CNN: 100"),
             Opt.value("only", "LIST", "sections to run, comma-separated: " + String.join(", ", SECTIONS), "all"),
             Opt.flag("skip-gemm", "skip the GEMM section"),
-            Opt.flag("skip-train", "skip the training section"),
+            Opt.flag("skip-train", "skip the MLP training section"),
+            Opt.flag("skip-cnn", "skip the CNN training section"),
             Opt.flag("skip-startup", "skip the start-up section"),
             Opt.flag("quick", "few, short repeats and small shapes (a smoke test; figures are rough)"),
             Opt.flag("json", "print one JSON object with every figure as the last line"),
@@ -193,7 +194,8 @@ final class BenchCommand implements Main.Command {
         }
 
         if (sections.contains("gemm")) result.put("gemm", gemm(plan, quick, threads, python, out, progress, notes));
-        if (sections.contains("train")) result.put("train", train(plan, quick, steps, threads, torchPython, out, progress, notes));
+        if (sections.contains("train")) result.put("train", train(Workload.MLP, plan, quick, steps, threads, torchPython, out, progress, notes));
+        if (sections.contains("cnn")) result.put("cnn", train(Workload.CNN, plan, quick, steps, threads, torchPython, out, progress, notes));
         if (sections.contains("startup")) result.put("startup", startup(plan, threads, out, progress, notes));
         if (sections.isEmpty()) notes.add("no section selected");
         double loadEnd = loadAverage();
@@ -404,21 +406,34 @@ final class BenchCommand implements Main.Command {
 
     // ------------------------------------------------------------------------------------------------ training
 
-    Map<String, Object> train(Plan plan, boolean quick, int stepsArg, int threads, String torchPython, PrintStream out,
+    /**
+     * A training workload of the bench: the preset `backprop train` would build, how the data is normalised, a
+     * name for the table, and how many timed steps a repeat has unless --steps says otherwise (0: one epoch).
+     */
+    record Workload(String section, String preset, String title, String description, Normalization.Mode normalization,
+                    int defaultSteps) {
+        static final Workload MLP = new Workload("train", "mlp:256,128", "MLP 784-256-128-10 (ReLU)", "mlp 784-256-128-10 relu",
+                Normalization.Mode.PER_FEATURE, 0);
+        // An epoch of the CNN takes about 20 s here; 100 steps (12,800 examples) measure it well enough.
+        static final Workload CNN = new Workload("cnn", "cnn-bn", "CNN cnn-bn (conv32-BN-ReLU-pool, conv64-BN-ReLU-pool, FC128, FC10)",
+                "cnn-bn", Normalization.Mode.GLOBAL, 100);
+    }
+
+    Map<String, Object> train(Workload w, Plan plan, boolean quick, int stepsArg, int threads, String torchPython, PrintStream out,
                               PrintStream progress, List<String> notes) {
         int batch = 128;
         double lr = 1e-3;
         long seed = 1;
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("data", "fashion-mnist");
-        t.put("model", "mlp 784-256-128-10 relu");
+        t.put("model", w.description());
         t.put("batch", batch);
         t.put("optimizer", "adam");
         t.put("lr", lr);
         t.put("threads", threads);
         out.println();
         LabeledData data;
-        progress.println("bench: training: loading Fashion-MNIST");
+        progress.printf(Locale.ROOT, "bench: training %s: loading Fashion-MNIST%n", w.section());
         try {
             data = DataSets.load("fashion-mnist", new LoadOptions(null, null, 0.2, seed, false));
         } catch (DataException e) {
@@ -430,19 +445,19 @@ final class BenchCommand implements Main.Command {
             return t;
         }
         // The same preparation and model as `backprop train --data fashion-mnist`.
-        data = data.normalize(Normalization.fit(data.train(), Normalization.Mode.PER_FEATURE));
+        data = data.normalize(Normalization.fit(data.train(), w.normalization()));
         TensorDataset all = data.train();
-        int steps = stepsArg > 0 ? stepsArg : quick ? 10 : (all.size() + batch - 1) / batch;
+        int steps = stepsArg > 0 ? stepsArg : quick ? 10 : w.defaultSteps() > 0 ? w.defaultSteps() : (all.size() + batch - 1) / batch;
         TensorDataset timed = subset(all, Math.min(all.size(), steps * batch));
         TensorDataset warm = subset(all, Math.min(all.size(), plan.warmupSteps() * batch));
         int timedSteps = (timed.size() + batch - 1) / batch;
         Objective objective = Objective.of("cross-entropy", data.numClasses(), data.outputSize(), 0);
         Generator gen = new Generator(seed);
-        Sequential model = TrainCommand.modelSpec("mlp:256,128", data, objective, "relu", 0).build(gen.split());
+        Sequential model = TrainCommand.modelSpec(w.preset(), data, objective, "relu", 0).build(gen.split());
         Adam opt = new Adam(model.parameters(), lr);
         Generator shuffle = gen.split();
 
-        progress.printf(Locale.ROOT, "bench: training backprop: warm-up (%d repeats of %d steps follow)%n", plan.trainRepeats(), timedSteps);
+        progress.printf(Locale.ROOT, "bench: training %s, backprop: warm-up (%d repeats of %d steps follow)%n", w.section(), plan.trainRepeats(), timedSteps);
         // Warm-up for at least the planned time, and then until a pass of it leaves the JIT quiet (under 10 ms of
         // compilation), at most 10 s more: methods still compiling in the first timed repeat cost it half to
         // four fifths of its speed (seen here: 26-76k samples/s, then 136-181k).
@@ -473,6 +488,7 @@ final class BenchCommand implements Main.Command {
         cfg.put("warmup_seconds", plan.trainWarmup());
         cfg.put("seed", seed);
         cfg.put("hidden", List.of(256, 128));
+        cfg.put("model", w.section().equals("cnn") ? "cnn-bn" : "mlp");
         if (torchPython == null) {
             notes.add("no PyTorch figures: pass --torch-python PATH (a Python with torch) to train the same MLP in PyTorch");
         }
@@ -481,14 +497,14 @@ final class BenchCommand implements Main.Command {
         double[] rates = new double[plan.trainRepeats()];
         List<Double> torchRates = new ArrayList<>();
         for (int r = 0; r < rates.length; r++) {
-            progress.printf(Locale.ROOT, "bench: training backprop, repeat %d/%d%n", r + 1, rates.length);
+            progress.printf(Locale.ROOT, "bench: training %s, backprop, repeat %d/%d%n", w.section(), r + 1, rates.length);
             Trainer trainer = Trainer.builder(model, objective, opt).train(timed).epochs(1).batchSize(batch).generator(shuffle).build();
             long start = System.nanoTime();
             trainer.fit();
             rates[r] = timed.size() / ((System.nanoTime() - start) / 1e9);
             if (!tryTorch) continue;
-            progress.printf(Locale.ROOT, "bench: training PyTorch (%s), repeat %d/%d%n", torchPython, r + 1, rates.length);
-            PyResult py = runPython(torchPython, "mlp_torch.py", cfg, threads, false, 1800);
+            progress.printf(Locale.ROOT, "bench: training %s, PyTorch (%s), repeat %d/%d%n", w.section(), torchPython, r + 1, rates.length);
+            PyResult py = runPython(torchPython, "train_torch.py", cfg, threads, false, 1800);
             if (py.json() != null && py.json().get("error") == null && py.json().get("samples_per_second") instanceof Number n) {
                 if (torch == null) torch = py.json();
                 torchRates.add(n.doubleValue());
@@ -515,8 +531,8 @@ final class BenchCommand implements Main.Command {
             t.put("torch", info);
         }
 
-        out.printf(Locale.ROOT, "Training: MLP 784-256-128-10 (ReLU) on Fashion-MNIST, batch %d, Adam lr %s, %d threads; "
-                + "samples/s over %d steps, median of %d repeats after warm-up%n", batch, String.valueOf(lr), threads, timedSteps, rates.length);
+        out.printf(Locale.ROOT, "Training: %s on Fashion-MNIST, batch %d, Adam lr %s, %d threads; "
+                + "samples/s over %d steps, median of %d repeats after warm-up%n", w.title(), batch, String.valueOf(lr), threads, timedSteps, rates.length);
         out.printf(Locale.ROOT, "  %-28s %12.0f%n", "backprop (Trainer)", ours);
         if (torch != null) {
             out.printf(Locale.ROOT, "  %-28s %12.0f%n", "PyTorch " + torch.get("torch"), theirs);

@@ -42,7 +42,7 @@ class BenchCommandTest {
     @Test
     @SuppressWarnings("unchecked")
     void quickGemmWithoutNumpyGivesFiguresAndSaysNumpyWasNotFound() {
-        Run r = run("bench", "--quick", "--json", "--skip-train", "--skip-startup", "--threads", "2",
+        Run r = run("bench", "--quick", "--json", "--skip-train", "--skip-cnn", "--skip-startup", "--threads", "2",
                 "--python", "/nonexistent/backprop-test/python3");
         assertEquals(0, r.status(), r.err());
         Map<String, Object> j = r.json();

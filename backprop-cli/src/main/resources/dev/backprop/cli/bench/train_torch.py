@@ -1,11 +1,15 @@
-"""backprop bench: PyTorch training throughput of the MLP backprop measures, on the same data and settings.
+"""backprop bench: PyTorch training throughput of the networks backprop measures, on the same data and settings.
 
-Usage: python mlp_torch.py CONFIG_JSON
+Usage: python train_torch.py CONFIG_JSON
 CONFIG_JSON: {"data_dir": str, "batch": 128, "lr": 0.001, "threads": int, "steps": int (0: one whole epoch),
-              "repeats": int, "warmup_steps": int, "warmup_seconds": float, "seed": int, "hidden": [256, 128]}
-Loads Fashion-MNIST's training IDX files (plain or .gz) itself, scales pixels to [0, 1] and standardises each
-feature (pixel) with the training set's mean and population std (a std below 1e-6 counts as 1), as `backprop train`
-does. Trains nn.Sequential(Linear, ReLU, ..., Linear) with Adam and cross-entropy; each step does what backprop's
+              "repeats": int, "warmup_steps": int, "warmup_seconds": float, "seed": int, "hidden": [256, 128],
+              "model": "mlp" | "cnn-bn"}
+Loads Fashion-MNIST's training IDX files (plain or .gz) itself and scales pixels to [0, 1], as `backprop train`
+does. "mlp": standardises each feature (pixel) with the training set's mean and population std (a std below 1e-6
+counts as 1) and trains nn.Sequential(Linear, ReLU, ..., Linear). "cnn-bn": standardises with one mean and std
+over all pixels and trains backprop's cnn-bn preset: Conv2d(1, 32, 3, padding 1, no bias), BatchNorm2d, ReLU,
+MaxPool2d(2), Conv2d(32, 64, 3, padding 1, no bias), BatchNorm2d, ReLU, MaxPool2d(2), Flatten, Linear(3136, 128),
+ReLU, Dropout(0.25), Linear(128, 10). Adam and cross-entropy; each step does what backprop's
 Trainer does: a shuffled batch, forward, loss (read with .item()), zero_grad, backward, step, and the batch's
 accuracy. Warm-up: passes of `warmup_steps` steps until `warmup_seconds` have passed (at least one). Then `repeats`
 timed passes over the first steps*batch examples (or all of them), each reshuffled. Prints one JSON line.
@@ -49,21 +53,34 @@ def main():
     images = read_idx(cfg["data_dir"], "train-images-idx3-ubyte")
     labels = read_idx(cfg["data_dir"], "train-labels-idx1-ubyte")
     x = images.reshape(images.shape[0], -1).astype(np.float32) / np.float32(255)
-    mean = x.mean(axis=0, dtype=np.float64)
-    std = np.sqrt(((x - mean) ** 2).mean(axis=0))
-    std[std < 1e-6] = 1.0
-    x = ((x - mean.astype(np.float32)) / std.astype(np.float32)).astype(np.float32)
-    xs = torch.from_numpy(x)
+    cnn = cfg.get("model", "mlp") == "cnn-bn"
+    if cnn:
+        mean = x.mean(dtype=np.float64)
+        std = float(np.sqrt(((x - mean) ** 2).mean(dtype=np.float64)))
+        x = ((x - np.float32(mean)) / np.float32(std)).astype(np.float32).reshape(-1, 1, 28, 28)
+    else:
+        mean = x.mean(axis=0, dtype=np.float64)
+        std = np.sqrt(((x - mean) ** 2).mean(axis=0))
+        std[std < 1e-6] = 1.0
+        x = ((x - mean.astype(np.float32)) / std.astype(np.float32)).astype(np.float32)
+    xs = torch.from_numpy(np.ascontiguousarray(x))
     ys = torch.from_numpy(labels.astype(np.int64))
-    n_all, features = xs.shape
+    n_all = xs.shape[0]
     classes = int(ys.max().item()) + 1
 
-    sizes = [features] + [int(h) for h in cfg.get("hidden", [256, 128])]
-    layers = []
-    for i in range(len(sizes) - 1):
-        layers += [torch.nn.Linear(sizes[i], sizes[i + 1]), torch.nn.ReLU()]
-    layers.append(torch.nn.Linear(sizes[-1], classes))
-    model = torch.nn.Sequential(*layers)
+    nn = torch.nn
+    if cnn:
+        model = nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Dropout(0.25), nn.Linear(128, classes))
+    else:
+        sizes = [xs.shape[1]] + [int(h) for h in cfg.get("hidden", [256, 128])]
+        layers = []
+        for i in range(len(sizes) - 1):
+            layers += [nn.Linear(sizes[i], sizes[i + 1]), nn.ReLU()]
+        layers.append(nn.Linear(sizes[-1], classes))
+        model = nn.Sequential(*layers)
     opt = torch.optim.Adam(model.parameters(), lr=float(cfg.get("lr", 1e-3)))
     gen = torch.Generator().manual_seed(int(cfg.get("seed", 1)))
     model.train()
