@@ -84,7 +84,7 @@ final class TrainCommand implements Main.Command {
             Opt.value("l2", "X", "add X·Σw² over weight matrices to the loss", "0"),
             Opt.value("early-stop", "N", "stop after N epochs without improvement; restore the best weights", "off"),
             Opt.value("val-split", "F", "fraction of the training data held out for validation", "0.1 with --early-stop or plateau, else 0"),
-            Opt.value("normalize", "MODE", String.join(", ", NORMALIZE), "auto: per-feature (none for xor)"),
+            Opt.value("normalize", "MODE", String.join(", ", NORMALIZE), "auto: per-feature for an MLP, global for a CNN, none for xor"),
             Opt.value("label", "COLUMN", "label column of a CSV file", "label/target/class, else the last"),
             Opt.value("task", "NAME", "classification or regression (CSV)", "inferred"),
             Opt.value("seed", "N", "seed for initialisation, shuffling, dropout and the validation split", "1"),
@@ -174,13 +174,21 @@ final class TrainCommand implements Main.Command {
         }
         Objective objective = Objective.of(o.get("loss", classes > 0 ? "cross-entropy" : "mse"), classes,
                 data.outputSize(), labelSmoothing);
+        String modelArg = o.get("model", d.model());
+        // Built before normalising (it needs only the data's shapes), because the model decides the default.
+        ModelSpec spec = modelSpec(modelArg, data, objective, activation, dropout);
+        boolean convolutional = isConvolutional(spec);
         Normalization norm = switch (normalize) {
             case "none" -> null;
             case "global" -> Normalization.fit(data.train(), Normalization.Mode.GLOBAL);
             case "per-feature" -> Normalization.fit(data.train(), Normalization.Mode.PER_FEATURE);
             // Standardising each input feature (each pixel) with the training set's statistics: on Fashion-MNIST it
             // gave 0.888-0.891 test accuracy over three seeds where one global mean and std gave 0.880-0.889.
-            default -> data.name().equals("xor") ? null : Normalization.fit(data.train(), Normalization.Mode.PER_FEATURE);
+            // A convolutional net sees images, whose pixels must stay comparable with their neighbours: one mean and
+            // std for all of them (per channel, as torchvision's Normalize), which is also what translations and crops
+            // of augmentation commute with.
+            default -> data.name().equals("xor") ? null
+                    : Normalization.fit(data.train(), convolutional ? Normalization.Mode.GLOBAL : Normalization.Mode.PER_FEATURE);
         };
         if (norm != null) data = data.normalizeInPlace(norm);
         TensorDataset train = data.train(), validation = null;
@@ -198,9 +206,7 @@ final class TrainCommand implements Main.Command {
         }
 
         // Model.
-        String modelArg = o.get("model", d.model());
         Generator gen = new Generator(seed);
-        ModelSpec spec = modelSpec(modelArg, data, objective, activation, dropout);
         int outputs = spec.outputShape().length == 0 ? 1 : spec.outputShape()[spec.outputShape().length - 1];
         if (outputs != objective.outputs()) {
             throw new UserError("train: the model ends with " + outputs + " outputs but " + objective.name() + " on "
@@ -382,7 +388,7 @@ final class TrainCommand implements Main.Command {
                 if (!java.util.Arrays.equals(s.inputShape(), data.inputShape())) {
                     throw new UserError("train: " + arg + " has input_shape " + dev.backprop.Shape.str(s.inputShape()) + " but "
                             + data.name() + " examples are " + dev.backprop.Shape.str(data.inputShape()) + "; set input_shape to "
-                            + dev.backprop.Shape.str(data.inputShape()) + (data.inputShape().length > 1 ? " and begin with a flatten layer" : ""));
+                            + dev.backprop.Shape.str(data.inputShape()) + (data.inputShape().length > 1 ? " (an MLP begins with a flatten layer)" : ""));
                 }
                 return s;
             } catch (IOException e) {
@@ -430,6 +436,11 @@ final class TrainCommand implements Main.Command {
             case "plateau" -> new ReduceLROnPlateau(opt).factor(0.1).patience(2);
             default -> throw new UserError("train: unknown schedule " + name);
         };
+    }
+
+    /** Whether the model has a convolution (its input is an image, not a vector of features). */
+    static boolean isConvolutional(ModelSpec spec) {
+        return spec.layers().stream().anyMatch(l -> l.type().startsWith("conv"));
     }
 
     /** How many misclassified test images the report shows. */
