@@ -15,11 +15,23 @@ public final class Generator {
 
     /** A generator whose whole sequence is fixed by {@code seed}. */
     public Generator(long seed) {
+        reseed(seed);
+    }
+
+    /**
+     * Restarts this generator as {@code new Generator(seed)} would start, without allocating: afterwards it yields
+     * exactly the sequence of a fresh generator with that seed. For code that needs one short, independent stream
+     * per item (a data loader seeding each example's augmentation) on a hot path. Returns this.
+     */
+    public Generator reseed(long seed) {
         long x = seed;
         x += 0x9E3779B97F4A7C15L; s0 = mix(x);
         x += 0x9E3779B97F4A7C15L; s1 = mix(x);
         x += 0x9E3779B97F4A7C15L; s2 = mix(x);
         x += 0x9E3779B97F4A7C15L; s3 = mix(x);
+        hasSpare = false;
+        spareGaussian = 0;
+        return this;
     }
 
     private static long mix(long z) {
