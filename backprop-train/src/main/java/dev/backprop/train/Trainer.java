@@ -6,6 +6,7 @@ import dev.backprop.Tensor;
 import dev.backprop.data.Batch;
 import dev.backprop.data.DataLoader;
 import dev.backprop.data.Dataset;
+import dev.backprop.data.Transform;
 import dev.backprop.nn.Module;
 import dev.backprop.nn.Parameter;
 import dev.backprop.optim.Clip;
@@ -22,6 +23,9 @@ import java.util.Locale;
  * The training loop: for each epoch, for each shuffled mini-batch — forward, loss (+ L1/L2 penalties), backward,
  * optional gradient clipping, optimizer step — then the schedule steps (after the optimizer, as in PyTorch), the
  * validation set is evaluated, and callbacks may stop the run.
+ *
+ * <p>With {@link Builder#augment(Transform)}, every training batch is augmented on the fly (a new random version of
+ * each example every epoch, see {@link DataLoader#withTransform}); the validation set never is.
  *
  * <p>A loss or gradient norm that is NaN or infinite stops training at once with a {@link TrainingException}
  * naming the epoch and step: nothing non-finite reaches the weights silently.
@@ -40,6 +44,8 @@ public final class Trainer {
     private final double clipNorm, clipValue, l1, l2;
     private final List<Callback> callbacks;
     private final List<Parameter> params;
+    private final Transform augment;
+    private final long augmentSeed;
 
     private Trainer(Builder b) {
         this.model = b.model;
@@ -59,6 +65,8 @@ public final class Trainer {
         this.l2 = b.l2;
         this.callbacks = List.copyOf(b.callbacks);
         this.params = model.parameters();
+        this.augment = b.augment;
+        this.augmentSeed = b.augmentSeed;
     }
 
     /** Starts a trainer for a model, what it learns, and how. */
@@ -99,10 +107,16 @@ public final class Trainer {
         return dropLast ? stepsPerEpoch() * batchSize : train.size();
     }
 
+    /** The augmentation applied to training batches, or null. */
+    public Transform augmentation() {
+        return augment;
+    }
+
     /** Runs the whole training and returns its history. */
     public History fit() {
         History history = new History();
         DataLoader loader = new DataLoader(train, batchSize, generator, dropLast);
+        if (augment != null) loader = loader.withTransform(augment, augmentSeed);
         model.train();
         for (Callback c : callbacks) c.onTrainBegin(this);
         boolean stop = false;
@@ -199,6 +213,9 @@ public final class Trainer {
         private LRScheduler scheduler;
         private double clipNorm, clipValue, l1, l2;
         private final List<Callback> callbacks = new ArrayList<>();
+        private Transform augment;
+        private long augmentSeed;
+        private boolean augmentSeeded;
 
         private Builder(Module model, Objective objective, Optimizer optimizer) {
             this.model = model;
@@ -229,6 +246,14 @@ public final class Trainer {
         /** Adds λ·Σw² over the weight matrices to the loss. */
         public Builder l2(double lambda) { this.l2 = lambda; return this; }
         public Builder callback(Callback c) { this.callbacks.add(c); return this; }
+        /**
+         * Augments every training batch on the fly with {@code t} (never the validation data); the examples must be
+         * images [C, H, W]. Its seed is drawn from the {@link #generator} when the trainer is built, so one seed
+         * still fixes the whole run (the shuffling order then differs from a run without augmentation); null: off.
+         */
+        public Builder augment(Transform t) { this.augment = t; this.augmentSeeded = false; return this; }
+        /** {@link #augment(Transform)} with an explicit seed: example i of epoch e uses DataLoader.exampleSeed(seed, e, i). */
+        public Builder augment(Transform t, long seed) { this.augment = t; this.augmentSeed = seed; this.augmentSeeded = true; return this; }
 
         public Trainer build() {
             if (train == null || train.size() == 0) throw new IllegalArgumentException("trainer: no training data");
@@ -236,6 +261,10 @@ public final class Trainer {
             if (batchSize < 1) throw new IllegalArgumentException("trainer: batch size must be at least 1, got " + batchSize);
             for (double v : new double[] {clipNorm, clipValue, l1, l2}) {
                 if (v < 0 || Double.isNaN(v)) throw new IllegalArgumentException("trainer: clipping and penalties must be ≥ 0, got " + v);
+            }
+            if (augment != null) {
+                new DataLoader(train, batchSize, null, dropLast).withTransform(augment, 0);   // checks the examples' shape
+                if (!augmentSeeded) augmentSeed = generator.nextLong();
             }
             return new Trainer(this);
         }

@@ -69,6 +69,39 @@ class TrainerTest {
     }
 
     @Test
+    void augmentationTransformsTrainingBatchesOnlyAndRepeatsExactly() {
+        // Spatial moves need one mean and std for all pixels (a per-pixel one does not commute with them), and the
+        // padding filled with the background (0 before normalising).
+        LabeledData raw = DataSets.digits();
+        Normalization global = Normalization.fit(raw.train(), Normalization.Mode.GLOBAL);
+        LabeledData digits = raw.normalize(global);
+        float background = -global.mean()[0] / global.std()[0];
+        java.util.concurrent.atomic.AtomicInteger applied = new java.util.concurrent.atomic.AtomicInteger();
+        // (A random crop with padding 1 moves these 8×8 digits by an eighth of their width: it costs this small MLP
+        // a lot of accuracy in 3 epochs, so the learning check uses a small rotation and erasing.)
+        dev.backprop.data.Transform crop = dev.backprop.data.Transforms.randomRotation(10, background)
+                .andThen(dev.backprop.data.Transforms.randomErasing());
+        dev.backprop.data.Transform counting = crop.andThen((x, off, c, h, w, scratch, g) -> applied.incrementAndGet());
+        Sequential a = mlp(4), b = mlp(4);
+        History ha = Trainer.builder(a, CE, new Adam(a.parameters())).train(digits.train()).validation(digits.test())
+                .epochs(3).batchSize(32).generator(new Generator(4)).augment(counting).build().fit();
+        assertEquals(3 * digits.train().size(), applied.get(), "each training example once per epoch, no validation example");
+        History hb = Trainer.builder(b, CE, new Adam(b.parameters())).train(digits.train()).validation(digits.test())
+                .epochs(3).batchSize(32).generator(new Generator(4)).augment(crop).build().fit();
+        assertEquals(ha.last().trainLoss(), hb.last().trainLoss(), 0.0, "the same seed, the same augmented run");
+        assertTrue(hb.last().valAccuracy() > 0.8, "still learns: " + hb.last().valAccuracy());
+        Sequential c = mlp(4);
+        History hc = Trainer.builder(c, CE, new Adam(c.parameters())).train(digits.train()).validation(digits.test())
+                .epochs(3).batchSize(32).generator(new Generator(4)).augment(crop, 77).build().fit();
+        assertTrue(hc.last().trainLoss() != hb.last().trainLoss(), "another augmentation seed, other numbers");
+        var flat = dev.backprop.data.TensorDataset.classification(new float[40], new int[] {4}, new long[10], 2);
+        Sequential d = mlp(4);
+        var e = assertThrows(IllegalArgumentException.class, () -> Trainer.builder(d, CE, new Adam(d.parameters()))
+                .train(flat).augment(crop).build());
+        assertTrue(e.getMessage().contains("[C, H, W]") && !e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
     void theSameSeedGivesTheSameNumbers() {
         Sequential a = mlp(9), b = mlp(9);
         History ha = train(a, new Adam(a.parameters()), 2, 9), hb = train(b, new Adam(b.parameters()), 2, 9);
