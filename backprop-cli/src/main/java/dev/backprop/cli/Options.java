@@ -21,6 +21,15 @@ final class Options {
         static Opt value(String name, String value, String help, String defaultText) {
             return new Opt(name, value, help, defaultText);
         }
+
+        /** A flag that may also take a value, only as {@code --name=VALUE}; alone its value is "true". */
+        static Opt optionalValue(String name, String value, String help, String defaultText) {
+            return new Opt(name, "[=" + value + "]", help, defaultText);
+        }
+
+        boolean valueOptional() {
+            return value != null && value.startsWith("[=");
+        }
     }
 
     private final String command;
@@ -49,7 +58,7 @@ final class Options {
                     throw new UserError(command + ": unknown option --" + name + "; valid options: "
                             + String.join(", ", specs.stream().map(s -> "--" + s.name()).toList()));
                 }
-                if (o.value() == null) {
+                if (o.value() == null || (o.valueOptional() && value == null)) {
                     if (value != null) throw new UserError(command + ": --" + name + " takes no value");
                     out.values.put(name, "true");
                 } else {
@@ -131,7 +140,7 @@ final class Options {
     static String help(String usage, String description, List<Opt> specs) {
         StringBuilder sb = new StringBuilder("usage: ").append(usage).append("\n\n").append(description).append("\n\noptions:\n");
         for (Opt o : specs) {
-            String left = "  --" + o.name() + (o.value() == null ? "" : " " + o.value());
+            String left = "  --" + o.name() + (o.value() == null ? "" : o.valueOptional() ? o.value() : " " + o.value());
             sb.append(String.format(Locale.ROOT, "%-30s %s", left, o.help()));
             if (o.defaultText() != null) sb.append(" (default: ").append(o.defaultText()).append(')');
             sb.append('\n');

@@ -84,7 +84,12 @@ final class TrainCommand implements Main.Command {
             Opt.value("l2", "X", "add X·Σw² over weight matrices to the loss", "0"),
             Opt.value("early-stop", "N", "stop after N epochs without improvement; restore the best weights", "off"),
             Opt.value("val-split", "F", "fraction of the training data held out for validation", "0.1 with --early-stop or plateau, else 0"),
-            Opt.value("normalize", "MODE", String.join(", ", NORMALIZE), "auto: per-feature for an MLP, global for a CNN, none for xor"),
+            Opt.value("normalize", "MODE", String.join(", ", NORMALIZE), "auto: per-feature for an MLP, global for a CNN or with --augment, none for xor"),
+            Opt.optionalValue("augment", "LIST", "augment training images on the fly (never the test set), a new random version "
+                    + "of each image every epoch: a comma-separated list of crop[:PADDING], flip[:P], translate[:FRACTION], "
+                    + "rotate[:DEGREES], erase[:P]. Plain --augment: crop:2,flip for fashion-mnist (clothes mirror well); "
+                    + "crop:1 for digits and other images (a mirrored digit is another shape). Uses global normalisation "
+                    + "(a per-pixel one does not commute with shifts) and fills uncovered pixels with the background", "off"),
             Opt.value("label", "COLUMN", "label column of a CSV file", "label/target/class, else the last"),
             Opt.value("task", "NAME", "classification or regression (CSV)", "inferred"),
             Opt.value("seed", "N", "seed for initialisation, shuffling, dropout and the validation split", "1"),
@@ -178,6 +183,11 @@ final class TrainCommand implements Main.Command {
         // Built before normalising (it needs only the data's shapes), because the model decides the default.
         ModelSpec spec = modelSpec(modelArg, data, objective, activation, dropout);
         boolean convolutional = isConvolutional(spec);
+        Augmentation augment = o.has("augment") ? Augmentation.parse(o.get("augment"), dataName, data.name(), data.inputShape()) : null;
+        if (augment != null && normalize.equals("per-feature")) {
+            throw new UserError("train: --normalize per-feature does not work with --augment (each pixel's own mean and std do not "
+                    + "move with a shifted or rotated image); use --normalize global, the default with --augment");
+        }
         Normalization norm = switch (normalize) {
             case "none" -> null;
             case "global" -> Normalization.fit(data.train(), Normalization.Mode.GLOBAL);
@@ -188,9 +198,13 @@ final class TrainCommand implements Main.Command {
             // std for all of them (per channel, as torchvision's Normalize), which is also what translations and crops
             // of augmentation commute with.
             default -> data.name().equals("xor") ? null
-                    : Normalization.fit(data.train(), convolutional ? Normalization.Mode.GLOBAL : Normalization.Mode.PER_FEATURE);
+                    : Normalization.fit(data.train(), convolutional || augment != null ? Normalization.Mode.GLOBAL
+                    : Normalization.Mode.PER_FEATURE);
         };
         if (norm != null) data = data.normalizeInPlace(norm);
+        // Pixels that a crop, shift or rotation uncovers get the background, raw 0, as normalised: (0 − mean) / std.
+        dev.backprop.data.Transform augmentation = augment == null ? null
+                : augment.build(norm == null ? 0f : -norm.mean()[0] / norm.std()[0]);
         TensorDataset train = data.train(), validation = null;
         String curve = "val";
         if (valSplit > 0 && train.size() >= 20) {
@@ -229,6 +243,7 @@ final class TrainCommand implements Main.Command {
         meta.put("loss", objective.name());
         meta.put("task", data.task().toString());
         if (norm != null) meta.put("normalization", norm.toMap());
+        if (augment != null) meta.put("augmentation", augment.toMap(augmentation, seed));
         spec = spec.withMeta(meta);
         Sequential model = spec.build(gen.split());
         if (init != Init.Scheme.DEFAULT) {
@@ -254,14 +269,16 @@ final class TrainCommand implements Main.Command {
                 if (firstStepMillis[0] < 0) firstStepMillis[0] = System.currentTimeMillis();
             }
         });
+        if (augmentation != null) tb.augment(augmentation, seed);
         EarlyStopping early = earlyStop > 0 ? new EarlyStopping(earlyStop) : null;
         if (early != null) tb.callback(early);
         Trainer trainer = tb.build();
 
         PrintStream info = json ? System.err : out;
-        info.printf(Locale.ROOT, "backprop train: %s%s; model %s (%,d parameters); %s lr %.3g; %d epochs of batch %d; seed %d; %d threads%n",
+        info.printf(Locale.ROOT, "backprop train: %s%s; model %s (%,d parameters); %s lr %.3g; %d epochs of batch %d;%s seed %d; %d threads%n",
                 data.describe(), curve.equals("val") && validation != null ? " (" + validation.size() + " of the train examples held out for validation)" : "",
-                modelName, model.parameterCount(), optName, opt.lr(), epochs, batch, seed, threads);
+                modelName, model.parameterCount(), optName, opt.lr(), epochs, batch,
+                augment == null ? "" : " augment " + augment.list() + ";", seed, threads);
         long start = System.nanoTime();
         History history = trainer.fit();
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -283,6 +300,7 @@ final class TrainCommand implements Main.Command {
         settings.put("validation", validation == null ? "none" : curve.equals("test") ? "none: the curves follow the test set"
                 : valSplit + " of the training data (" + validation.size() + " examples)");
         settings.put("normalization", norm == null ? "none" : norm.toString());
+        settings.put("augmentation", augmentation == null ? "none" : augmentation.toString());
         settings.put("dropout", String.valueOf(dropout));
         for (String k : List.of("clip-norm", "clip-value", "l1", "l2", "label-smoothing", "early-stop")) {
             if (o.has(k)) settings.put(k, o.get(k));
@@ -325,6 +343,7 @@ final class TrainCommand implements Main.Command {
             r.put("lr", opt.lr());
             r.put("seed", seed);
             r.put("threads", threads);
+            r.put("augmentation", augment == null ? null : augment.list());
             r.put("stopped", history.stopReason());
             r.put("model_file", outDir.resolve(ModelFiles.SPEC).toString());
             r.put("weights_file", outDir.resolve(ModelFiles.WEIGHTS).toString());
