@@ -321,14 +321,27 @@ public final class Transforms {
         double theta = Math.toRadians(-angle);
         double cos = Math.cos(theta), sin = Math.sin(theta);
         double cx = (w - 1) * 0.5, cy = (h - 1) * 0.5;
+        // Sources lie within a circle around the centre, so adding the bias makes them positive and the cast a floor.
+        int bias = w + h + 2;
         for (int y = 0; y < h; y++) {
             double v = y - cy;
             for (int xo = 0; xo < w; xo++) {
                 double u = xo - cx;
                 double xs = cos * u + sin * v + cx;
                 double ys = -sin * u + cos * v + cy;
-                int x0 = (int) Math.floor(xs), y0 = (int) Math.floor(ys);
+                int x0 = (int) (xs + bias) - bias, y0 = (int) (ys + bias) - bias;
                 double fx = xs - x0, fy = ys - y0;
+                if (x0 >= 0 && x0 < w - 1 && y0 >= 0 && y0 < h - 1) {
+                    // Inside: all four neighbours exist and the coverage is 1 (the common case, without branches).
+                    int i00 = y0 * w + x0;
+                    double a = (1 - fx) * (1 - fy), b = fx * (1 - fy), d = (1 - fx) * fy, e = fx * fy;
+                    for (int ch = 0, base = 0; ch < c; ch++, base += plane) {
+                        int k = base + i00;
+                        x[offset + base + y * w + xo] = (float) (a * scratch[k] + b * scratch[k + 1] + d * scratch[k + w]
+                                + e * scratch[k + w + 1]);
+                    }
+                    continue;
+                }
                 // The four neighbours' weights, zero for those outside the image (grid_sample's zeros padding).
                 boolean inX0 = x0 >= 0 && x0 < w, inX1 = x0 + 1 >= 0 && x0 + 1 < w;
                 boolean inY0 = y0 >= 0 && y0 < h, inY1 = y0 + 1 >= 0 && y0 + 1 < h;
