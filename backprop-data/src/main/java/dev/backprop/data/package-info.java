@@ -4,6 +4,9 @@
  * <ul>
  *   <li>{@link dev.backprop.data.Dataset}, {@link dev.backprop.data.TensorDataset} — examples in memory;
  *       {@link dev.backprop.data.DataLoader} — seeded, reproducible mini-batches ({@link dev.backprop.data.Batch});</li>
+ *   <li>{@link dev.backprop.data.Transform}, {@link dev.backprop.data.Transforms} — data augmentation with
+ *       torchvision's transforms (random crop, flip, translation, rotation, erasing; normalize; compose), applied on
+ *       the fly and seeded per example by {@link dev.backprop.data.DataLoader#withTransform};</li>
  *   <li>{@link dev.backprop.data.Split} — deterministic train/validation splits (optionally stratified);
  *       {@link dev.backprop.data.Normalization} — standardisation fitted on the training set, saveable as a map;</li>
  *   <li>{@link dev.backprop.data.DataSets#load(String)} — {@code digits} (embedded), {@code fashion-mnist},
