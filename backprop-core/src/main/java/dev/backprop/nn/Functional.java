@@ -270,9 +270,9 @@ public final class Functional {
             if (s[i] <= 0) throw new IllegalArgumentException(op + ": stride must be positive, got " + Arrays.toString(s) + in);
             if (d[i] <= 0) throw new IllegalArgumentException(op + ": dilation must be positive, got " + Arrays.toString(d) + in);
             if (p[i] < 0) throw new IllegalArgumentException(op + ": padding must be non-negative, got " + Arrays.toString(p) + in);
-            if (p[i] > k[i] / 2) {
-                throw new IllegalArgumentException(op + ": padding should be at most half of the kernel size, got padding "
-                        + Arrays.toString(p) + " and kernel " + Arrays.toString(k) + in);
+            if (p[i] > (d[i] * (k[i] - 1) + 1) / 2) {
+                throw new IllegalArgumentException(op + ": padding should be at most half of the effective kernel size, got padding "
+                        + Arrays.toString(p) + ", kernel " + Arrays.toString(k) + " and dilation " + Arrays.toString(d) + in);
             }
         }
         int r = x.dim();
