@@ -3,7 +3,9 @@ package dev.backprop.kernels;
 import dev.backprop.DType;
 import dev.backprop.Tensor;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -51,11 +53,38 @@ final class PoolNormVector {
         return out;
     }
 
-    /** The 2×2, stride-2 window of the CNN models: four loads and three compares per output, in scan order. */
+    /** Swaps neighbouring lanes (0↔1, 2↔3, ...): puts each window's right column beside its left one. */
+    private static final VectorShuffle<Float> SWAP = VectorShuffle.fromOp(S, k -> k ^ 1);
+
+    /**
+     * The 2×2, stride-2 window of the CNN models, L input columns (L/2 outputs) at a time and branch-free: each
+     * row's pairs are compared with their lane-swapped copy (the right element wins only if greater, or NaN), then
+     * the bottom pair's winner against the top's under the same rule — which picks exactly what the reference's
+     * row-major scan picks, first maximum and NaN included. The winners sit in the even lanes; their positions
+     * come from the compare masks' bits. (Random data makes the scalar compares' branches unpredictable: the
+     * scalar loop ran about 6x slower.)
+     */
     private static void pool2x2(float[] a, int base, int w, float[] o, int[] arg, int ob, int oh, int ow) {
+        float[] tmp = new float[L];
         for (int i = 0; i < oh; i++) {
             int r0 = base + 2 * i * w, r1 = r0 + w, q0 = ob + i * ow, top = 2 * i * w;
-            for (int j = 0; j < ow; j++) {
+            int j = 0;
+            for (int c = 0; c + L <= 2 * ow; c += L, j += L / 2) {
+                FloatVector v0 = FloatVector.fromArray(S, a, r0 + c), s0 = v0.rearrange(SWAP);
+                VectorMask<Float> t0 = s0.compare(VectorOperators.GT, v0).or(s0.test(VectorOperators.IS_NAN));
+                FloatVector up = v0.blend(s0, t0);
+                FloatVector v1 = FloatVector.fromArray(S, a, r1 + c), s1 = v1.rearrange(SWAP);
+                VectorMask<Float> t1 = s1.compare(VectorOperators.GT, v1).or(s1.test(VectorOperators.IS_NAN));
+                FloatVector down = v1.blend(s1, t1);
+                VectorMask<Float> tf = down.compare(VectorOperators.GT, up).or(down.test(VectorOperators.IS_NAN));
+                up.blend(down, tf).intoArray(tmp, 0);
+                long mf = tf.toLong(), col = (t0.toLong() & ~mf) | (t1.toLong() & mf);
+                for (int k = 0; k < L; k += 2) {
+                    o[q0 + j + k / 2] = tmp[k];
+                    arg[q0 + j + k / 2] = top + (int) ((mf >>> k) & 1) * w + c + k + (int) ((col >>> k) & 1);
+                }
+            }
+            for (; j < ow; j++) {
                 int c = 2 * j;
                 float m = a[r0 + c];
                 int mi = top + c;

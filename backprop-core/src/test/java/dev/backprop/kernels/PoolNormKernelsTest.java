@@ -40,6 +40,10 @@ class PoolNormKernelsTest {
                 assertTrue(Double.isNaN(a[i]), what + "[" + i + "]: expected NaN, got " + a[i]);
                 continue;
             }
+            if (Double.isInfinite(e[i])) {
+                assertEquals(e[i], a[i], what + "[" + i + "]");
+                continue;
+            }
             assertEquals(e[i], a[i], tol * Math.max(1, Math.abs(e[i])), what + "[" + i + "]");
         }
     }
@@ -66,6 +70,27 @@ class PoolNormKernelsTest {
             assertArrayEquals(ar, af, what + ": argmax (first maximum)");
             Tensor gy = rand(g, yr.shape());
             close(R.maxPool2dBackward(gy, ar, x.shape()), F.maxPool2dBackward(gy, af, x.shape()), 1e-6, what + " backward");
+        }
+    }
+
+    /** The vector 2×2 path on wide rows: ties everywhere, NaNs sprinkled in every corner position, odd tails. */
+    @Test
+    void maxPool2x2WideRowsTiesAndNaN() {
+        Generator g = new Generator(9);
+        int[] two = {2, 2}, zero = {0, 0}, one = {1, 1};
+        for (int w : new int[] {16, 17, 32, 33, 40, 64, 65}) {
+            for (int trial = 0; trial < 4; trial++) {
+                Tensor x = coarse(g, 3, 2, 6, w);
+                float[] v = x.toFloatArray();
+                if (trial > 0) for (int i = 0; i < v.length; i++) if (g.nextInt(10 * trial) == 0) v[i] = Float.NaN;
+                if (trial == 3) for (int i = 0; i < v.length; i++) if (g.nextInt(5) == 0) v[i] = Float.NEGATIVE_INFINITY;
+                x = Tensor.of(v, 3, 2, 6, w);
+                int n = 3 * 2 * 3 * (w / 2);
+                int[] af = new int[n], ar = new int[n];
+                Tensor yf = F.maxPool2d(x, two, two, zero, one, af), yr = R.maxPool2d(x, two, two, zero, one, ar);
+                close(yr, yf, 0, "2x2 width " + w + " trial " + trial);
+                assertArrayEquals(ar, af, "2x2 argmax, width " + w + " trial " + trial);
+            }
         }
     }
 
