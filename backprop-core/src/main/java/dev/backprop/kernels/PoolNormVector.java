@@ -56,6 +56,19 @@ final class PoolNormVector {
     /** Swaps neighbouring lanes (0↔1, 2↔3, ...): puts each window's right column beside its left one. */
     private static final VectorShuffle<Float> SWAP = VectorShuffle.fromOp(S, k -> k ^ 1);
 
+    /** Whether an 8-lane float species is there besides a wider preferred one. */
+    private static final boolean HALF = L > 8;
+    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+    private static final VectorShuffle<Float> SWAP8 = VectorShuffle.fromOp(S8, k -> k ^ 1);
+
+    /** Writes the winners in the even lanes of tmp and their positions (row bit in mf, column bit in col). */
+    private static void scatterPairs(float[] tmp, int lanes, long mf, long col, float[] o, int[] arg, int q, int top, int w, int c) {
+        for (int k = 0; k < lanes; k += 2) {
+            o[q + k / 2] = tmp[k];
+            arg[q + k / 2] = top + (int) ((mf >>> k) & 1) * w + c + k + (int) ((col >>> k) & 1);
+        }
+    }
+
     /**
      * The 2×2, stride-2 window of the CNN models, L input columns (L/2 outputs) at a time and branch-free: each
      * row's pairs are compared with their lane-swapped copy (the right element wins only if greater, or NaN), then
@@ -68,8 +81,8 @@ final class PoolNormVector {
         float[] tmp = new float[L];
         for (int i = 0; i < oh; i++) {
             int r0 = base + 2 * i * w, r1 = r0 + w, q0 = ob + i * ow, top = 2 * i * w;
-            int j = 0;
-            for (int c = 0; c + L <= 2 * ow; c += L, j += L / 2) {
+            int c = 0;
+            for (; c + L <= 2 * ow; c += L) {
                 FloatVector v0 = FloatVector.fromArray(S, a, r0 + c), s0 = v0.rearrange(SWAP);
                 VectorMask<Float> t0 = s0.compare(VectorOperators.GT, v0).or(s0.test(VectorOperators.IS_NAN));
                 FloatVector up = v0.blend(s0, t0);
@@ -78,30 +91,39 @@ final class PoolNormVector {
                 FloatVector down = v1.blend(s1, t1);
                 VectorMask<Float> tf = down.compare(VectorOperators.GT, up).or(down.test(VectorOperators.IS_NAN));
                 up.blend(down, tf).intoArray(tmp, 0);
-                long mf = tf.toLong(), col = (t0.toLong() & ~mf) | (t1.toLong() & mf);
-                for (int k = 0; k < L; k += 2) {
-                    o[q0 + j + k / 2] = tmp[k];
-                    arg[q0 + j + k / 2] = top + (int) ((mf >>> k) & 1) * w + c + k + (int) ((col >>> k) & 1);
-                }
+                scatterPairs(tmp, L, tf.toLong(), (t0.toLong() & ~tf.toLong()) | (t1.toLong() & tf.toLong()), o, arg, q0 + c / 2, top, w, c);
             }
+            // Narrow rows (14 wide in the CNN's second block) or the rest of a row: 8 lanes at a time.
+            for (; HALF && c + 8 <= 2 * ow; c += 8) {
+                FloatVector v0 = FloatVector.fromArray(S8, a, r0 + c), s0 = v0.rearrange(SWAP8);
+                VectorMask<Float> t0 = s0.compare(VectorOperators.GT, v0).or(s0.test(VectorOperators.IS_NAN));
+                FloatVector up = v0.blend(s0, t0);
+                FloatVector v1 = FloatVector.fromArray(S8, a, r1 + c), s1 = v1.rearrange(SWAP8);
+                VectorMask<Float> t1 = s1.compare(VectorOperators.GT, v1).or(s1.test(VectorOperators.IS_NAN));
+                FloatVector down = v1.blend(s1, t1);
+                VectorMask<Float> tf = down.compare(VectorOperators.GT, up).or(down.test(VectorOperators.IS_NAN));
+                up.blend(down, tf).intoArray(tmp, 0);
+                scatterPairs(tmp, 8, tf.toLong(), (t0.toLong() & ~tf.toLong()) | (t1.toLong() & tf.toLong()), o, arg, q0 + c / 2, top, w, c);
+            }
+            int j = c / 2;
             for (; j < ow; j++) {
-                int c = 2 * j;
-                float m = a[r0 + c];
-                int mi = top + c;
-                float v = a[r0 + c + 1];
+                int cc = 2 * j;
+                float m = a[r0 + cc];
+                int mi = top + cc;
+                float v = a[r0 + cc + 1];
                 if (v > m || v != v) {
                     m = v;
-                    mi = top + c + 1;
+                    mi = top + cc + 1;
                 }
-                v = a[r1 + c];
+                v = a[r1 + cc];
                 if (v > m || v != v) {
                     m = v;
-                    mi = top + w + c;
+                    mi = top + w + cc;
                 }
-                v = a[r1 + c + 1];
+                v = a[r1 + cc + 1];
                 if (v > m || v != v) {
                     m = v;
-                    mi = top + w + c + 1;
+                    mi = top + w + cc + 1;
                 }
                 o[q0 + j] = m;
                 arg[q0 + j] = mi;
