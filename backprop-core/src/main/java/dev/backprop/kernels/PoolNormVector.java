@@ -198,23 +198,30 @@ final class PoolNormVector {
         return total;
     }
 
-    /** Σ g[i]·(x[i] − c) over a run. */
-    private static double sumProdDev(float[] g, int goff, float[] x, int xoff, int n, float c) {
+    /** Adds Σ g[i] to out[0] and Σ g[i]·(x[i] − c) to out[1] over a run, in one pass. */
+    private static void sumAndProdDev(float[] g, int goff, float[] x, int xoff, int n, float c, double[] out) {
         FloatVector cv = FloatVector.broadcast(S, c);
-        double total = 0;
+        double sg = 0, total = 0;
         for (int start = 0; start < n; start += BLOCK * L) {
             int len = Math.min(BLOCK * L, n - start);
-            FloatVector acc = FloatVector.zero(S);
+            FloatVector acc = FloatVector.zero(S), accG = FloatVector.zero(S);
             int i = 0;
             for (int up = S.loopBound(len); i < up; i += L) {
+                FloatVector gv = FloatVector.fromArray(S, g, goff + start + i);
                 FloatVector e = FloatVector.fromArray(S, x, xoff + start + i).sub(cv);
-                acc = e.fma(FloatVector.fromArray(S, g, goff + start + i), acc);
+                acc = e.fma(gv, acc);
+                accG = accG.add(gv);
             }
-            double sum = acc.reduceLanes(VectorOperators.ADD);
-            for (; i < len; i++) sum += (double) g[goff + start + i] * (x[xoff + start + i] - c);
+            double sum = acc.reduceLanes(VectorOperators.ADD), sumG = accG.reduceLanes(VectorOperators.ADD);
+            for (; i < len; i++) {
+                sum += (double) g[goff + start + i] * (x[xoff + start + i] - c);
+                sumG += g[goff + start + i];
+            }
             total += sum;
+            sg += sumG;
         }
-        return total;
+        out[0] += sg;
+        out[1] += total;
     }
 
     /** Per-channel {mean, biased var} of a dense float32 x viewed as [N, C, L]. */
@@ -284,13 +291,13 @@ final class PoolNormVector {
         double m = (double) n * l;
         Parallel.forRange(c, Math.max(1, GRAIN / Math.max(1, n * l)), (from, to) -> {
             for (int ch = from; ch < to; ch++) {
-                double sg = 0, sgx = 0;
                 float mu = (float) mean[ch];
+                double[] sums = new double[2];
                 for (int b = 0; b < n; b++) {
                     int at = (b * c + ch) * l;
-                    sg += VectorKernels.sumRun(gv, go + at, l);
-                    sgx += sumProdDev(gv, go + at, a, xo + at, l, mu);
+                    sumAndProdDev(gv, go + at, a, xo + at, l, mu, sums);
                 }
+                double sg = sums[0], sgx = sums[1];
                 // Deviations from mean rounded to float: Σg·(x − μ) = Σg·(x − μf) − (μ − μf)·Σg.
                 sgx -= (mean[ch] - mu) * sg;
                 sumG[ch] = sg;
