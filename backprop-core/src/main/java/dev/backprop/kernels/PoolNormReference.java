@@ -82,7 +82,7 @@ final class PoolNormReference {
     }
 
     /** The window [h0, h1) × [w0, w1) of output (i, j), clipped to the input, and its divisor; PyTorch's rule. */
-    private static int[] avgWindow(int i, int j, int h, int w, int[] k, int[] s, int[] p, boolean countIncludePad) {
+    static int[] avgWindow(int i, int j, int h, int w, int[] k, int[] s, int[] p, boolean countIncludePad) {
         int h0 = i * s[0] - p[0], w0 = j * s[1] - p[1];
         int h1 = Math.min(h0 + k[0], h + p[0]), w1 = Math.min(w0 + k[1], w + p[1]);
         int poolSize = (h1 - h0) * (w1 - w0);

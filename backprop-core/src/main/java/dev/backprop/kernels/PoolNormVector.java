@@ -9,8 +9,9 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Fast float32 loops for max-pooling and batch normalisation over contiguous tensors (used by
- * {@link VectorKernels}; {@link PoolNormReference} defines the answers, and the tests compare the two). Planes
+ * Fast float32 loops for pooling and batch normalisation over contiguous tensors (used by {@link VectorKernels};
+ * {@link PoolNormReference} defines the answers, and the tests compare the two): Vector API for the 2×2 max-pool
+ * and batch norm, plain float loops (no conversion to double) for other max-pool windows and average pooling. Planes
  * (pooling) and channels (batch norm) are split over the threads of {@link Parallel}; each thread writes only its
  * own outputs, so results do not depend on the split.
  *
@@ -172,6 +173,76 @@ final class PoolNormVector {
             }
         });
         return out;
+    }
+
+    // ------------------------------------------------------------------------------------------------ avg-pool
+
+    /**
+     * Average pooling of a dense float32 tensor straight on the float arrays (the reference converts to double),
+     * planes split over the threads; window sums in double. {@code adaptive} selects PyTorch's adaptive bins
+     * (then kernel, stride and padding are unused).
+     */
+    static Tensor avgPool2d(Tensor x, int[] k, int[] s, int[] p, boolean countIncludePad, boolean adaptive, int aoh, int aow) {
+        int[] shape = x.shape();
+        int r = shape.length, h = shape[r - 2], w = shape[r - 1];
+        int oh = adaptive ? aoh : PoolNormReference.poolOut(h, k[0], s[0], p[0], 1);
+        int ow = adaptive ? aow : PoolNormReference.poolOut(w, k[1], s[1], p[1], 1);
+        int planes = PoolNormReference.planes(shape);
+        Tensor out = Tensor.zeros(DType.FLOAT32, PoolNormReference.pooledShape(shape, oh, ow));
+        float[] a = x.storage().floats(), o = out.storage().floats();
+        int xo = x.storageOffset();
+        int[][] win = windows(h, w, oh, ow, k, s, p, countIncludePad, adaptive);
+        Parallel.forRange(planes, Math.max(1, GRAIN / Math.max(1, h * w)), (from, to) -> {
+            for (int pl = from; pl < to; pl++) {
+                int base = xo + pl * h * w, ob = pl * oh * ow;
+                for (int q = 0; q < oh * ow; q++) {
+                    int[] wq = win[q];
+                    double sum = 0;
+                    for (int y = wq[0]; y < wq[1]; y++) for (int z = wq[2]; z < wq[3]; z++) sum += a[base + y * w + z];
+                    o[ob + q] = (float) (sum / wq[4]);
+                }
+            }
+        });
+        return out;
+    }
+
+    /** The adjoint of {@link #avgPool2d}: each g element shared out over its window. */
+    static Tensor avgPool2dBackward(Tensor g, int[] inShape, int[] k, int[] s, int[] p, boolean countIncludePad, boolean adaptive) {
+        int r = inShape.length, h = inShape[r - 2], w = inShape[r - 1];
+        int[] gs = g.shape();
+        int oh = gs[r - 2], ow = gs[r - 1], planes = PoolNormReference.planes(inShape);
+        Tensor out = Tensor.zeros(DType.FLOAT32, inShape);
+        float[] gv = g.storage().floats(), o = out.storage().floats();
+        int go = g.storageOffset();
+        int[][] win = windows(h, w, oh, ow, k, s, p, countIncludePad, adaptive);
+        Parallel.forRange(planes, Math.max(1, GRAIN / Math.max(1, h * w)), (from, to) -> {
+            for (int pl = from; pl < to; pl++) {
+                int base = pl * h * w, gb = go + pl * oh * ow;
+                for (int q = 0; q < oh * ow; q++) {
+                    int[] wq = win[q];
+                    float share = (float) ((double) gv[gb + q] / wq[4]);
+                    for (int y = wq[0]; y < wq[1]; y++) for (int z = wq[2]; z < wq[3]; z++) o[base + y * w + z] += share;
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Each output's clipped window {h0, h1, w0, w1, divisor}, shared by all planes. */
+    private static int[][] windows(int h, int w, int oh, int ow, int[] k, int[] s, int[] p, boolean countIncludePad, boolean adaptive) {
+        int[][] win = new int[oh * ow][];
+        for (int i = 0; i < oh; i++) {
+            for (int j = 0; j < ow; j++) {
+                if (adaptive) {
+                    int h0 = PoolNormReference.binStart(i, h, oh), h1 = PoolNormReference.binEnd(i, h, oh);
+                    int w0 = PoolNormReference.binStart(j, w, ow), w1 = PoolNormReference.binEnd(j, w, ow);
+                    win[i * ow + j] = new int[] {h0, h1, w0, w1, (h1 - h0) * (w1 - w0)};
+                } else {
+                    win[i * ow + j] = PoolNormReference.avgWindow(i, j, h, w, k, s, p, countIncludePad);
+                }
+            }
+        }
+        return win;
     }
 
     // ------------------------------------------------------------------------------------------------ batch norm

@@ -529,6 +529,30 @@ final class VectorKernels extends ReferenceKernels {
         return PoolNormVector.maxPool2dBackward(g, argmax, inShape);
     }
 
+    @Override
+    public Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean countIncludePad) {
+        if (!dense32(x)) return super.avgPool2d(x, kernel, stride, padding, countIncludePad);
+        return PoolNormVector.avgPool2d(x, kernel, stride, padding, countIncludePad, false, 0, 0);
+    }
+
+    @Override
+    public Tensor avgPool2dBackward(Tensor g, int[] inShape, int[] kernel, int[] stride, int[] padding, boolean countIncludePad) {
+        if (!dense32(g)) return super.avgPool2dBackward(g, inShape, kernel, stride, padding, countIncludePad);
+        return PoolNormVector.avgPool2dBackward(g, inShape, kernel, stride, padding, countIncludePad, false);
+    }
+
+    @Override
+    public Tensor adaptiveAvgPool2d(Tensor x, int oh, int ow) {
+        if (!dense32(x)) return super.adaptiveAvgPool2d(x, oh, ow);
+        return PoolNormVector.avgPool2d(x, null, null, null, false, true, oh, ow);
+    }
+
+    @Override
+    public Tensor adaptiveAvgPool2dBackward(Tensor g, int[] inShape) {
+        if (!dense32(g)) return super.adaptiveAvgPool2dBackward(g, inShape);
+        return PoolNormVector.avgPool2dBackward(g, inShape, null, null, null, false, true);
+    }
+
     /** Batch-norm runs shorter than this stay on the reference loops (a [N, C] input has runs of 1). */
     private static final int BN_MIN_RUN = 8;
 
