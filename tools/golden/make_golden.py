@@ -215,6 +215,88 @@ CASES = [
 ]
 
 
+# ---- poolbn (begin)
+class Perm(Fl):
+    """Distinct values: a random permutation of n evenly spaced points in [lo, hi] (max-pool without ties)."""
+
+    def draw(self, rng):
+        n = int(np.prod(self.shape)) if self.shape else 1
+        return (self.lo + (self.hi - self.lo) * (rng.permutation(n) + 0.5) / n).reshape(self.shape)
+
+
+class Fixed(Fl):
+    """Fixed float values (ties on purpose)."""
+
+    def __init__(self, values, shape, grad=True):
+        super().__init__(shape, grad=grad)
+        self.values = np.array(values, dtype=np.float64).reshape(shape)
+
+    def draw(self, rng):
+        return self.values
+
+
+def _bn_train(x, w=None, b=None, eps=1e-5):
+    return F.batch_norm(x, None, None, w, b, training=True, eps=eps)
+
+
+CASES += [
+    # max-pool: kernel, stride, padding, dilation variants; unbatched; overlapping windows
+    ("max_pool2d_k2", lambda x: F.max_pool2d(x, 2), [Perm((2, 3, 4, 4))]),
+    ("max_pool2d_k3s2p1", lambda x: F.max_pool2d(x, 3, 2, 1), [Perm((1, 2, 7, 7))]),
+    ("max_pool2d_rect", lambda x: F.max_pool2d(x, (2, 3), (1, 2), (1, 1)), [Perm((1, 2, 5, 6))]),
+    ("max_pool2d_dilation", lambda x: F.max_pool2d(x, 3, 1, 1, dilation=2), [Perm((1, 1, 6, 7))]),
+    ("max_pool2d_dilation_rect", lambda x: F.max_pool2d(x, (2, 3), (2, 1), (1, 0), dilation=(2, 1)), [Perm((2, 1, 5, 5))]),
+    ("max_pool2d_unbatched", lambda x: F.max_pool2d(x, 2, 1), [Perm((2, 4, 5))]),
+    ("max_pool2d_overlap", lambda x: F.max_pool2d(x, 3, 1), [Perm((1, 1, 5, 5))]),
+    # ties: the whole gradient to the first maximum in row-major window order (not differentiable at the tie)
+    ("max_pool2d_ties", lambda x: F.max_pool2d(x, 2),
+     [Fixed([1, 1, 2, 0, 1, 1, 2, 2, 0, 3, -1, -1, 3, 3, -1, -1], (1, 1, 4, 4))]),
+    # ties between copies of one value: differentiable, the copies' gradients sum once
+    ("max_pool2d_ties_copies", lambda x: F.max_pool2d(x.reshape(1, 1, 2, 1, 3, 1).expand(1, 1, 2, 2, 3, 2).reshape(1, 1, 4, 6), 2, 1),
+     [Perm((2, 3))]),
+    # average pooling
+    ("avg_pool2d_k2", lambda x: F.avg_pool2d(x, 2), [Fl((2, 2, 4, 6))]),
+    ("avg_pool2d_pad_include", lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=True), [Fl((1, 2, 5, 5))]),
+    ("avg_pool2d_pad_exclude", lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False), [Fl((1, 2, 5, 5))]),
+    ("avg_pool2d_rect_exclude", lambda x: F.avg_pool2d(x, (2, 3), (2, 1), (1, 1), count_include_pad=False), [Fl((1, 1, 5, 6))]),
+    ("avg_pool2d_unbatched", lambda x: F.avg_pool2d(x, 3, 1, 1), [Fl((2, 4, 4))]),
+    # adaptive average pooling: divisible, non-divisible (overlapping bins), global, larger than the input
+    ("adaptive_avg_pool2d_div", lambda x: F.adaptive_avg_pool2d(x, (3, 3)), [Fl((1, 2, 6, 6))]),
+    ("adaptive_avg_pool2d_nondiv", lambda x: F.adaptive_avg_pool2d(x, (3, 2)), [Fl((2, 1, 7, 5))]),
+    ("adaptive_avg_pool2d_global", lambda x: F.adaptive_avg_pool2d(x, (1, 1)), [Fl((2, 3, 5, 5))]),
+    ("adaptive_avg_pool2d_up", lambda x: F.adaptive_avg_pool2d(x, (5, 4)), [Fl((1, 1, 3, 2))]),
+    # batch norm, training (batch statistics) and evaluation (running statistics), 1-D and 2-D
+    ("batch_norm2d_train", lambda x, w, b: _bn_train(x, w, b), [Fl((3, 4, 3, 2)), Fl((4,), 0.5, 2.0), Fl((4,))]),
+    ("batch_norm2d_train_noaffine", lambda x: _bn_train(x), [Fl((2, 3, 2, 2))]),
+    ("batch_norm2d_train_weight_only", lambda x, w: _bn_train(x, w), [Fl((2, 3, 2, 2)), Fl((3,), -2.0, 2.0)]),
+    ("batch_norm2d_train_eps", lambda x, w, b: _bn_train(x, w, b, eps=0.1), [Fl((2, 2, 2, 2), -0.5, 0.5), Fl((2,)), Fl((2,))]),
+    ("batch_norm1d_train", lambda x, w, b: _bn_train(x, w, b), [Fl((5, 3)), Fl((3,)), Fl((3,))]),
+    ("batch_norm1d_train_3d", lambda x, w, b: _bn_train(x, w, b), [Fl((4, 2, 3)), Fl((2,)), Fl((2,))]),
+    ("batch_norm1d_train_two", lambda x, w, b: _bn_train(x, w, b), [Fl((2, 3)), Fl((3,)), Fl((3,))]),
+    ("batch_norm2d_eval", lambda x, m, v, w, b: F.batch_norm(x, m, v, w, b, training=False, eps=1e-5),
+     [Fl((2, 3, 2, 2)), Fl((3,), grad=False), Fl((3,), 0.5, 2.0, grad=False), Fl((3,)), Fl((3,))]),
+    ("batch_norm1d_eval", lambda x, m, v, w, b: F.batch_norm(x, m, v, w, b, training=False, eps=1e-3),
+     [Fl((4, 3)), Fl((3,), grad=False), Fl((3,), 0.5, 2.0, grad=False), Fl((3,)), Fl((3,))]),
+    # a small convolution-free CNN block: batch norm, ReLU, max-pool, global average
+    ("bn_relu_pool_tiny", lambda x, w, b: F.adaptive_avg_pool2d(F.max_pool2d(torch.relu(_bn_train(x, w, b)), 2), (1, 1)),
+     [Perm((2, 3, 4, 4)), Fl((3,), 0.5, 2.0), Fl((3,))]),
+    # backward ops: the gradient computed with create_graph, as a function of the incoming gradient v (and x for BN)
+    ("max_pool2d_backward", lambda x, v: _grad_of(lambda t: F.max_pool2d(t, 3, 2, 1), x, v), [Perm((1, 2, 5, 5), grad=False), Fl((1, 2, 3, 3))]),
+    ("avg_pool2d_backward", lambda x, v: _grad_of(lambda t: F.avg_pool2d(t, 3, 2, 1, count_include_pad=False), x, v),
+     [Fl((1, 2, 5, 5), grad=False), Fl((1, 2, 3, 3))]),
+    ("adaptive_avg_pool2d_backward", lambda x, v: _grad_of(lambda t: F.adaptive_avg_pool2d(t, (3, 2)), x, v),
+     [Fl((1, 2, 7, 5), grad=False), Fl((1, 2, 3, 2))]),
+    ("batch_norm2d_double_backward", lambda x, w, v: torch.autograd.grad(_bn_train(x, w, None), x, v, create_graph=True)[0],
+     [Fl((2, 3, 2, 2)), Fl((3,), 0.5, 2.0), Fl((2, 3, 2, 2))]),
+]
+
+
+def _grad_of(f, x, v):
+    t = x.detach().requires_grad_()
+    return torch.autograd.grad(f(t), t, v, create_graph=True)[0]
+# ---- poolbn (end)
+
+
 def to_list(a):
     return np.asarray(a).reshape(-1).tolist()
 

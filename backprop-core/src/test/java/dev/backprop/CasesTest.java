@@ -1582,4 +1582,206 @@ class CasesTest {
             assertEquals(1.0, huge.getDouble(1), "values beyond int32");
         }
     }
+
+    // ---- poolbn (begin)
+
+    /** Runs {@code body} with the fast kernels and again with the reference ones. */
+    static void bothKernels(Consumer<String> body) {
+        dev.backprop.kernels.Kernels before = dev.backprop.kernels.Kernels.active();
+        try {
+            dev.backprop.kernels.Kernels.use(dev.backprop.kernels.Kernels.FAST);
+            body.accept("fast");
+            dev.backprop.kernels.Kernels.use(dev.backprop.kernels.Kernels.REFERENCE);
+            body.accept("reference");
+        } finally {
+            dev.backprop.kernels.Kernels.use(before);
+        }
+    }
+
+    @Nested
+    @DisplayName("MAX-TIES (pooling): a tied max-pool window sends the whole gradient to its FIRST maximum (PyTorch's rule)")
+    class MaxTiesPool {
+
+        @BothFloats
+        @DisplayName("MAX-TIES a 2×2 max-pool window of equal values → [1, 0, 0, 0], never all ones")
+        void maxTiesPool_readme(DType dt) {
+            bothKernels(k -> {
+                Tensor x = leaf(dt, d(0.7, 0.7, 0.7, 0.7), 1, 1, 2, 2);
+                Tensor y = Functional.maxPool2d(x, 2);
+                assertClose(dt, d(0.7), y, k + " value");
+                y.sum().backward();
+                assertClose(dt, d(1, 0, 0, 0), x.grad(), k + " first maximum");
+                assertClose(dt, d(1), x.grad().sum(), k + " sums to the upstream gradient");
+            });
+        }
+
+        @BothFloats
+        @DisplayName("MAX-TIES the kind: upstream weights, partial ties, overlapping windows, padding, dilation, unbatched, -inf and NaN")
+        void maxTiesPool_kind(DType dt) {
+            bothKernels(k -> {
+                // Upstream gradient 3: all of it to the first, and the row-major order decides (second row tie).
+                Tensor a = leaf(dt, d(1, 5, 5, 5), 1, 1, 2, 2);
+                Functional.maxPool2d(a, 2).mul(3).sum().backward();
+                assertClose(dt, d(0, 3, 0, 0), a.grad(), k + " partial tie, upstream 3");
+
+                // Overlapping windows (3×3, stride 1) over a constant 4×4: each window's gradient to its own first
+                // element; the total equals the number of windows (4), never 9 per window.
+                Tensor c = Tensor.ones(dt, 1, 1, 4, 4).requiresGrad(true);
+                Functional.maxPool2d(c, new int[] {3, 3}, new int[] {1, 1}, new int[] {0, 0}).sum().backward();
+                assertClose(dt, d(1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), c.grad(), k + " overlapping windows");
+
+                // Padding is −∞, never a tie with a real value; dilation picks the first tied element it visits.
+                Tensor pz = leaf(dt, d(-1, -1, -1, -1), 1, 1, 2, 2);
+                Tensor py = Functional.maxPool2d(pz, new int[] {2, 2}, new int[] {2, 2}, new int[] {1, 1});
+                assertClose(dt, d(-1, -1, -1, -1), py, k + " padded output is real");
+                py.sum().backward();
+                assertClose(dt, d(1, 1, 1, 1), pz.grad(), k + " each window's only real element");
+                Tensor dl = Tensor.ones(dt, 1, 1, 3, 3).requiresGrad(true);
+                Functional.maxPool2d(dl, new int[] {2, 2}, new int[] {1, 1}, new int[] {0, 0}, new int[] {2, 2}).sum().backward();
+                assertClose(dt, d(1, 0, 0, 0, 0, 0, 0, 0, 0), dl.grad(), k + " dilated window");
+
+                // Unbatched [C, H, W] and several planes: every plane independently.
+                Tensor u = Tensor.ones(dt, 2, 2, 4).requiresGrad(true);
+                Functional.maxPool2d(u, 2).sum().backward();
+                assertClose(dt, d(1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0), u.grad(), k + " unbatched");
+
+                // A window of −∞ reports −∞ and its first element; NaN wins (propagates) and takes the gradient.
+                Tensor ni = leaf(dt, d(-INF, -INF, -INF, -INF), 1, 1, 2, 2);
+                Tensor nio = Functional.maxPool2d(ni, 2);
+                assertEquals(-INF, nio.item(), k + " all −∞");
+                nio.sum().backward();
+                assertClose(dt, d(1, 0, 0, 0), ni.grad(), k + " all −∞ gradient");
+                Tensor nn = leaf(dt, d(1, Double.NaN, 2, 0), 1, 1, 2, 2);
+                Tensor nno = Functional.maxPool2d(nn, 2);
+                assertTrue(Double.isNaN(nno.item()), k + " NaN propagates");
+                nno.sum().backward();
+                assertClose(dt, d(0, 1, 0, 0), nn.grad(), k + " NaN takes the gradient");
+
+                // The second derivative path (the backward op's own gradient) sends gg to the same first maxima.
+                Tensor x2 = Tensor.ones(dt, 1, 1, 2, 2).requiresGrad(true);
+                Tensor gy = leaf(dt, d(2), 1, 1, 1, 1);
+                Tensor gx = Backprop.grad(Functional.maxPool2d(x2, 2), new Tensor[] {x2}, gy, true)[0];
+                assertClose(dt, d(2, 0, 0, 0), gx, k + " backward op");
+                gx.mul(leaf(dt, d(5, 7, 7, 7), 1, 1, 2, 2).detach()).sum().backward();
+                assertClose(dt, d(5), gy.grad(), k + " its gradient gathers the first maximum");
+
+                // Average pooling has no ties: a constant window shares evenly.
+                Tensor av = Tensor.ones(dt, 1, 1, 2, 2).requiresGrad(true);
+                Functional.avgPool2d(av, 2).sum().backward();
+                assertClose(dt, d(0.25, 0.25, 0.25, 0.25), av.grad(), k + " avg pool");
+            });
+        }
+    }
+
+    @Nested
+    @DisplayName("BN-STATS: biased variance normalises, the running variance is unbiased, eval uses running statistics")
+    class BnStats {
+        static final double[] BATCH = {1, 2, 3, 4, 2, 3, 4, 5, 3, 4, 5, 6, 4, 5, 6, 7};
+
+        @Test
+        @DisplayName("BN-STATS the README numbers through BatchNorm2d (one channel, [4, 1, 2, 2])")
+        void bnStats_readme() {
+            bothKernels(k -> {
+                dev.backprop.nn.BatchNorm2d bn = new dev.backprop.nn.BatchNorm2d(1);
+                Tensor y = bn.forward(t(DType.FLOAT32, BATCH, 4, 1, 2, 2));
+                assertPrinted(DType.FLOAT32, d(-1.897363), 6, y.reshape(-1).narrow(0, 0, 1), k + " train output for x = 1");
+                assertPrinted(DType.FLOAT32, d(0.4), 6, bn.runningMean(), k + " running_mean");
+                assertPrinted(DType.FLOAT32, d(1.166667), 6, bn.runningVar(), k + " running_var (unbiased 2.666667)");
+                bn.eval();
+                Tensor e = bn.forward(t(DType.FLOAT32, d(1, 1), 2, 1, 1, 1));
+                assertPrinted(DType.FLOAT32, d(0.555490, 0.555490), 6, e, k + " eval output at x = 1");
+                bn.train();
+                IllegalArgumentException err = assertThrows(IllegalArgumentException.class,
+                        () -> bn.forward(t(DType.FLOAT32, d(1), 1, 1, 1, 1)));
+                assertEquals("batch_norm: expected more than 1 value per channel when training, got input [1, 1, 1, 1]", err.getMessage());
+            });
+        }
+
+        @BothFloats
+        @DisplayName("BN-STATS the kind: 1-D layouts [16, 1] and [4, 1, 4], both float types, exact formulas, several channels")
+        void bnStats_kind(DType dt) {
+            bothKernels(k -> {
+                for (int[] shape : new int[][] {{16, 1}, {4, 1, 4}, {4, 1, 2, 2}}) {
+                    Tensor x = t(dt, shape.length == 3 ? d(1, 2, 3, 4, 2, 3, 4, 5, 3, 4, 5, 6, 4, 5, 6, 7) : BATCH, shape);
+                    Tensor rm = Tensor.zeros(dt, 1), rv = Tensor.ones(dt, 1);
+                    Tensor y = Functional.batchNorm(x, rm, rv, null, null, true, 0.1, 1e-5);
+                    String s = k + " " + Arrays.toString(shape);
+                    assertClose(dt, d((1 - 4) / Math.sqrt(2.5 + 1e-5)), y.reshape(-1).narrow(0, 0, 1), s + " biased variance 2.5");
+                    assertClose(dt, d(0.4), rm, s + " running_mean");
+                    assertClose(dt, d(0.9 + 0.1 * 8.0 / 3), rv, s + " running_var unbiased 8/3");
+                    Tensor e = Functional.batchNorm(t(dt, d(1, 1), shape.length == 2 ? new int[] {2, 1} : shape.length == 3
+                            ? new int[] {2, 1, 1} : new int[] {2, 1, 1, 1}), rm, rv, null, null, false, 0.1, 1e-5);
+                    assertClose(dt, d(0.6 / Math.sqrt(0.9 + 0.8 / 3 + 1e-5), 0.6 / Math.sqrt(0.9 + 0.8 / 3 + 1e-5)), e, s + " eval");
+                    assertClose(dt, d(0.4), rm, s + " eval leaves running_mean");
+                }
+                // Two channels: each gets its own statistics (channel 1 is channel 0 doubled plus 1).
+                double[] two = new double[16];
+                for (int i = 0; i < 8; i++) {
+                    two[2 * i] = BATCH[i];
+                    two[2 * i + 1] = 2 * BATCH[i] + 1;
+                }
+                Tensor rm = Tensor.zeros(dt, 2), rv = Tensor.ones(dt, 2);
+                Functional.batchNorm(t(dt, two, 8, 2), rm, rv, null, null, true, 0.1, 1e-5);
+                double m0 = Arrays.stream(BATCH, 0, 8).sum() / 8, m1 = 2 * m0 + 1, v0 = (Arrays.stream(BATCH, 0, 8).map(v -> (v - m0) * (v - m0)).sum()) / 7;
+                assertClose(dt, d(0.1 * m0, 0.1 * m1), rm, k + " per-channel means");
+                assertClose(dt, d(0.9 + 0.1 * v0, 0.9 + 0.1 * 4 * v0), rv, k + " per-channel unbiased variances");
+                // One value per channel: an error in training, whatever the layout.
+                for (int[] shape : new int[][] {{1, 3}, {1, 3, 1}, {1, 3, 1, 1}}) {
+                    IllegalArgumentException err = assertThrows(IllegalArgumentException.class,
+                            () -> Functional.batchNorm(Tensor.ones(dt, shape), null, null, null, null, true, 0.1, 1e-5));
+                    assertTrue(err.getMessage().startsWith("batch_norm: expected more than 1 value per channel when training"),
+                            err.getMessage());
+                }
+            });
+        }
+    }
+
+    @Nested
+    @DisplayName("DROPOUT-RATE (channels): Dropout2d's p is the DROP probability; survivors are scaled by 1/(1 − p)")
+    class DropoutRate2d {
+
+        @Test
+        @DisplayName("DROPOUT-RATE Dropout2d(0.2) on a million channels of ones, training, then eval")
+        void dropoutRate2d_readme() {
+            dev.backprop.nn.Dropout2d d = new dev.backprop.nn.Dropout2d(0.2, new Generator(42));
+            Tensor x = Tensor.ones(1000, 1000, 1, 1);
+            Tensor y = d.forward(x);
+            long zeros = 0;
+            for (float v : y.toFloatArray()) {
+                if (v == 0f) zeros++;
+                else assertEquals(1.25f, v, "survivors exactly 1.25");
+            }
+            assertEquals(0.2, zeros / 1e6, 0.002, "fraction of zeros");
+            assertEquals(1.0, y.mean().item(), 0.0025, "mean");
+            d.eval();
+            org.junit.jupiter.api.Assertions.assertSame(x, d.forward(x), "eval returns the input unchanged");
+        }
+
+        @BothFloats
+        @DisplayName("DROPOUT-RATE the kind: whole channels, spatial sizes, [N, C, L], float64, the functional form, p = 0")
+        void dropoutRate2d_kind(DType dt) {
+            Generator g = new Generator(7);
+            Tensor x = Tensor.ones(dt, 200, 50, 3, 5);
+            Tensor y = Functional.dropout2d(x, 0.2, true, g);
+            double[] v = y.toDoubleArray();
+            long zeros = 0;
+            for (int ch = 0; ch < 200 * 50; ch++) {
+                double first = v[ch * 15];
+                for (int i = 1; i < 15; i++) assertEquals(first, v[ch * 15 + i], "a channel is kept or dropped whole");
+                if (first == 0) zeros++;
+                else assertEquals(1.25, first, dt == DType.FLOAT32 ? 0 : 1e-15, "survivor scale");
+            }
+            assertEquals(0.2, zeros / 10000.0, 0.015, "fraction of dropped channels (10000 channels)");
+            Tensor ncl = Functional.dropout2d(Tensor.ones(dt, 100, 40, 6), 0.5, true, g);
+            double[] w = ncl.toDoubleArray();
+            for (int ch = 0; ch < 4000; ch++) for (int i = 1; i < 6; i++) assertEquals(w[ch * 6], w[ch * 6 + i], "[N, C, L] channels");
+            Tensor same = Tensor.ones(dt, 2, 3, 2, 2);
+            org.junit.jupiter.api.Assertions.assertSame(same, Functional.dropout2d(same, 0.2, false, g), "not training: identity");
+            org.junit.jupiter.api.Assertions.assertSame(same, Functional.dropout2d(same, 0, true, g), "p = 0: identity");
+            assertThrows(IllegalArgumentException.class, () -> Functional.dropout2d(same, 1.0, true, g));
+            assertThrows(IllegalArgumentException.class, () -> Functional.dropout2d(same, -0.1, true, g));
+            assertThrows(IllegalArgumentException.class, () -> Functional.dropout2d(Tensor.ones(dt, 4, 4), 0.2, true, g));
+        }
+    }
+    // ---- poolbn (end)
 }

@@ -174,6 +174,62 @@ final class OpCatalog {
         add("linear_relu_nobias", x -> Functional.linearRelu(x[0], x[1], null));
         // ---- composed
         add("mlp_tiny", x -> x[0].matmul(x[1]).add(x[2]).tanh().matmul(x[3]).logSoftmax(1));
+        // ---- poolbn (begin)
+        add("max_pool2d_k2", x -> Functional.maxPool2d(x[0], 2));
+        add("max_pool2d_k3s2p1", x -> Functional.maxPool2d(x[0], new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}));
+        add("max_pool2d_rect", x -> Functional.maxPool2d(x[0], new int[] {2, 3}, new int[] {1, 2}, new int[] {1, 1}));
+        add("max_pool2d_dilation", x -> Functional.maxPool2d(x[0], new int[] {3}, new int[] {1}, new int[] {1}, new int[] {2}));
+        add("max_pool2d_dilation_rect",
+                x -> Functional.maxPool2d(x[0], new int[] {2, 3}, new int[] {2, 1}, new int[] {1, 0}, new int[] {2, 1}));
+        add("max_pool2d_unbatched", x -> Functional.maxPool2d(x[0], new int[] {2, 2}, new int[] {1, 1}, new int[] {0, 0}));
+        add("max_pool2d_overlap", x -> Functional.maxPool2d(x[0], new int[] {3, 3}, new int[] {1, 1}, new int[] {0, 0}));
+        // Ties are not differentiable: central differences see the average of the one-sided slopes, so this case is
+        // not gradient-checked (infinite tolerance); GoldenTest pins PyTorch's rule (all to the first maximum).
+        add("max_pool2d_ties", x -> Functional.maxPool2d(x[0], 2), 1e-6, Double.POSITIVE_INFINITY);
+        add("max_pool2d_ties_copies", x -> Functional.maxPool2d(
+                x[0].reshape(1, 1, 2, 1, 3, 1).expand(1, 1, 2, 2, 3, 2).reshape(1, 1, 4, 6), new int[] {2, 2}, new int[] {1, 1},
+                new int[] {0, 0}));
+        add("avg_pool2d_k2", x -> Functional.avgPool2d(x[0], 2));
+        add("avg_pool2d_pad_include", x -> Functional.avgPool2d(x[0], new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}, true));
+        add("avg_pool2d_pad_exclude", x -> Functional.avgPool2d(x[0], new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}, false));
+        add("avg_pool2d_rect_exclude", x -> Functional.avgPool2d(x[0], new int[] {2, 3}, new int[] {2, 1}, new int[] {1, 1}, false));
+        add("avg_pool2d_unbatched", x -> Functional.avgPool2d(x[0], new int[] {3}, new int[] {1}, new int[] {1}, true));
+        add("adaptive_avg_pool2d_div", x -> Functional.adaptiveAvgPool2d(x[0], 3, 3));
+        add("adaptive_avg_pool2d_nondiv", x -> Functional.adaptiveAvgPool2d(x[0], 3, 2));
+        add("adaptive_avg_pool2d_global", x -> Functional.adaptiveAvgPool2d(x[0], 1, 1));
+        add("adaptive_avg_pool2d_up", x -> Functional.adaptiveAvgPool2d(x[0], 5, 4));
+        add("batch_norm2d_train", x -> Functional.batchNorm(x[0], null, null, x[1], x[2], true, 0.1, 1e-5));
+        add("batch_norm2d_train_noaffine", x -> Functional.batchNorm(x[0], null, null, null, null, true, 0.1, 1e-5));
+        add("batch_norm2d_train_weight_only", x -> Functional.batchNorm(x[0], null, null, x[1], null, true, 0.1, 1e-5));
+        add("batch_norm2d_train_eps", x -> Functional.batchNorm(x[0], null, null, x[1], x[2], true, 0.1, 0.1));
+        add("batch_norm1d_train", x -> Functional.batchNorm(x[0], null, null, x[1], x[2], true, 0.1, 1e-5));
+        add("batch_norm1d_train_3d", x -> Functional.batchNorm(x[0], null, null, x[1], x[2], true, 0.1, 1e-5));
+        add("batch_norm1d_train_two", x -> Functional.batchNorm(x[0], null, null, x[1], x[2], true, 0.1, 1e-5));
+        add("batch_norm2d_eval", x -> Functional.batchNorm(x[0], x[1], x[2], x[3], x[4], false, 0.1, 1e-5));
+        add("batch_norm1d_eval", x -> Functional.batchNorm(x[0], x[1], x[2], x[3], x[4], false, 0.1, 1e-3));
+        add("bn_relu_pool_tiny", x -> Functional.adaptiveAvgPool2d(
+                Functional.maxPool2d(Functional.batchNorm(x[0], null, null, x[1], x[2], true, 0.1, 1e-5).relu(), 2), 1, 1));
+        add("max_pool2d_backward", x -> gradOf(t -> Functional.maxPool2d(t, new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}),
+                x[0], x[1]));
+        add("avg_pool2d_backward", x -> gradOf(t -> Functional.avgPool2d(t, new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}, false),
+                x[0], x[1]));
+        add("adaptive_avg_pool2d_backward", x -> gradOf(t -> Functional.adaptiveAvgPool2d(t, 3, 2), x[0], x[1]));
+        add("batch_norm2d_double_backward", x -> {
+            try (var scope = GradMode.enableGrad()) {
+                Tensor xx = x[0].requiresGrad() ? x[0] : x[0].detach().requiresGrad(true);
+                return Backprop.grad(Functional.batchNorm(xx, null, null, x[1], null, true, 0.1, 1e-5), new Tensor[] {xx}, x[2], true)[0];
+            }
+        });
+        // ---- poolbn (end)
     }
 
+    // ---- poolbn (begin)
+    /** ∂(Σ f(x) ⊙ v)/∂x with the graph recorded, for a fresh copy of x: a function of v through f's backward op. */
+    private static Tensor gradOf(Function<Tensor, Tensor> f, Tensor x, Tensor v) {
+        try (var scope = GradMode.enableGrad()) { // the gradient check evaluates f without grad mode
+            Tensor t = x.detach().requiresGrad(true);
+            return Backprop.grad(f.apply(t), new Tensor[] {t}, v, true)[0];
+        }
+    }
+    // ---- poolbn (end)
 }

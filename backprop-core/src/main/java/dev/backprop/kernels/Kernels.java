@@ -152,6 +152,7 @@ public interface Kernels {
                 Class.forName("dev.backprop.kernels.VectorGemm")
                         .getMethod("warmUp", java.util.function.BooleanSupplier.class)
                         .invoke(null, (java.util.function.BooleanSupplier) stop::get);
+                warmUpPoolNorm(stop::get); // poolbn: pooling and batch-norm kernels
             } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
                 // Only a head start is lost.
             }
@@ -184,4 +185,59 @@ public interface Kernels {
 
         private Holder() {}
     }
+
+    // ---- poolbn (begin)
+
+    /**
+     * Max-pooling over the last two dimensions of x (rank 3 or 4): out[.., i, j] = max over the window
+     * {(i·s₀ − p₀ + a·d₀, j·s₁ − p₁ + b·d₁)}, padding counting as −∞. {@code argmax} (one entry per output
+     * element) receives the flat position y·W + z within its plane of the FIRST maximum in row-major window order
+     * (PyTorch's CPU rule; NaN counts as the maximum).
+     */
+    Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation, int[] argmax);
+
+    /** Zeros of {@code inShape} with each g element added at its plane's {@code argmax} position. */
+    Tensor maxPool2dBackward(Tensor g, int[] argmax, int[] inShape);
+
+    /** Average pooling (PyTorch's divisor rule; ceil_mode false). */
+    Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean countIncludePad);
+
+    /** The adjoint of {@link #avgPool2d}: each g element shared out over its window. */
+    Tensor avgPool2dBackward(Tensor g, int[] inShape, int[] kernel, int[] stride, int[] padding, boolean countIncludePad);
+
+    /** Adaptive average pooling to oh × ow with PyTorch's bins [⌊i·in/out⌋, ⌈(i+1)·in/out⌉). */
+    Tensor adaptiveAvgPool2d(Tensor x, int oh, int ow);
+
+    /** The adjoint of {@link #adaptiveAvgPool2d}. */
+    Tensor adaptiveAvgPool2dBackward(Tensor g, int[] inShape);
+
+    /** Per-channel mean and biased variance {mean, var} of x [N, C, ...] over every dimension but 1, in double. */
+    double[][] batchNormStats(Tensor x);
+
+    /** (x − mean[c])·invstd[c]·w[c] + b[c] along dimension 1; weight and bias may be null (1 and 0). */
+    Tensor batchNormForward(Tensor x, double[] mean, double[] invstd, Tensor weight, Tensor bias);
+
+    /**
+     * The input gradient of training-mode batch norm, w·invstd·(g − Σg/M − x̂·Σ(g·x̂)/M) with x̂ = (x − mean)·invstd
+     * and M the values per channel; fills {@code sumG} with Σg and {@code sumGXhat} with Σ(g·x̂) per channel (the
+     * bias and weight gradients).
+     */
+    Tensor batchNormBackward(Tensor g, Tensor x, double[] mean, double[] invstd, Tensor weight, double[] sumG, double[] sumGXhat);
+
+    /** Compiles the pooling and batch-norm vector kernels (called by {@link #warmUpInBackground}). */
+    static void warmUpPoolNorm(java.util.function.BooleanSupplier stop) {
+        Tensor x = Tensor.ones(8, 16, 28, 28);
+        int[] two = {2, 2}, zero = {0, 0}, one = {1, 1};
+        for (int round = 0; round < 200 && !stop.getAsBoolean(); round++) {
+            int[] argmax = new int[8 * 16 * 14 * 14];
+            Tensor y = FAST.maxPool2d(x, two, two, zero, one, argmax);
+            FAST.maxPool2dBackward(y, argmax, x.shape());
+            double[][] st = FAST.batchNormStats(x);
+            Tensor z = FAST.batchNormForward(x, st[0], st[1], null, null);
+            FAST.batchNormBackward(z, x, st[0], st[1], null, new double[16], new double[16]);
+            FAST.binary(new dev.backprop.ops.BinaryOp.Mul(), x, Tensor.ones(8, 16, 1, 1));
+            FAST.binary(new dev.backprop.ops.BinaryOp.Add(), x, Tensor.ones(1, 16, 1, 1));
+        }
+    }
+    // ---- poolbn (end)
 }

@@ -552,4 +552,53 @@ public class ReferenceKernels implements Kernels {
         for (int i = off; i < off + n; i++) s += (double) a[i] * a[i];
         return s;
     }
+
+    // ---- poolbn (begin)
+
+    @Override
+    public Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation, int[] argmax) {
+        return PoolNormReference.maxPool2d(x, kernel, stride, padding, dilation, argmax);
+    }
+
+    @Override
+    public Tensor maxPool2dBackward(Tensor g, int[] argmax, int[] inShape) {
+        return PoolNormReference.maxPool2dBackward(g, argmax, inShape);
+    }
+
+    @Override
+    public Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean countIncludePad) {
+        return PoolNormReference.avgPool2d(x, kernel, stride, padding, countIncludePad);
+    }
+
+    @Override
+    public Tensor avgPool2dBackward(Tensor g, int[] inShape, int[] kernel, int[] stride, int[] padding, boolean countIncludePad) {
+        return PoolNormReference.avgPool2dBackward(g, inShape, kernel, stride, padding, countIncludePad);
+    }
+
+    @Override
+    public Tensor adaptiveAvgPool2d(Tensor x, int oh, int ow) {
+        return PoolNormReference.adaptiveAvgPool2d(x, oh, ow);
+    }
+
+    @Override
+    public Tensor adaptiveAvgPool2dBackward(Tensor g, int[] inShape) {
+        return PoolNormReference.adaptiveAvgPool2dBackward(g, inShape);
+    }
+
+    @Override
+    public double[][] batchNormStats(Tensor x) {
+        return PoolNormReference.batchNormStats(x);
+    }
+
+    @Override
+    public Tensor batchNormForward(Tensor x, double[] mean, double[] invstd, Tensor weight, Tensor bias) {
+        return PoolNormReference.batchNormForward(x, mean, invstd, weight, bias);
+    }
+
+    @Override
+    public Tensor batchNormBackward(Tensor g, Tensor x, double[] mean, double[] invstd, Tensor weight, double[] sumG,
+                                    double[] sumGXhat) {
+        return PoolNormReference.batchNormBackward(g, x, mean, invstd, weight, sumG, sumGXhat);
+    }
+    // ---- poolbn (end)
 }

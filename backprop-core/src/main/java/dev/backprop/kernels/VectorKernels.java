@@ -190,7 +190,10 @@ final class VectorKernels extends ReferenceKernels {
         if (code < 0 || a.dtype() != DType.FLOAT32 || b.dtype() != DType.FLOAT32) return super.binary(op, a, b);
         int[] shape = Shape.broadcast(op.name(), a.shape(), b.shape());
         Fit fa = fit(a, shape), fb = fit(b, shape);
-        if (fa == Fit.NONE || fb == Fit.NONE || (fa != Fit.FULL && fb != Fit.FULL)) return super.binary(op, a, b);
+        if (fa == Fit.NONE || fb == Fit.NONE || (fa != Fit.FULL && fb != Fit.FULL)) {
+            Tensor planes = planeBroadcast(code, a, b, shape); // poolbn: [N,C,H,W] with [N,C,1,1] or [1,C,1,1]
+            return planes != null ? planes : super.binary(op, a, b);
+        }
         Tensor out = Tensor.zeros(DType.FLOAT32, shape);
         float[] o = out.storage().floats(), x = a.storage().floats(), y = b.storage().floats();
         int n = (int) out.numel(), xo = a.storageOffset(), yo = b.storageOffset();
@@ -511,4 +514,134 @@ final class VectorKernels extends ReferenceKernels {
         }
         return total;
     }
+
+    // ---- poolbn (begin)
+
+    @Override
+    public Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation, int[] argmax) {
+        if (!dense32(x)) return super.maxPool2d(x, kernel, stride, padding, dilation, argmax);
+        return PoolNormVector.maxPool2d(x, kernel, stride, padding, dilation, argmax);
+    }
+
+    @Override
+    public Tensor maxPool2dBackward(Tensor g, int[] argmax, int[] inShape) {
+        if (!dense32(g)) return super.maxPool2dBackward(g, argmax, inShape);
+        return PoolNormVector.maxPool2dBackward(g, argmax, inShape);
+    }
+
+    @Override
+    public Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean countIncludePad) {
+        if (!dense32(x)) return super.avgPool2d(x, kernel, stride, padding, countIncludePad);
+        return PoolNormVector.avgPool2d(x, kernel, stride, padding, countIncludePad, false, 0, 0);
+    }
+
+    @Override
+    public Tensor avgPool2dBackward(Tensor g, int[] inShape, int[] kernel, int[] stride, int[] padding, boolean countIncludePad) {
+        if (!dense32(g)) return super.avgPool2dBackward(g, inShape, kernel, stride, padding, countIncludePad);
+        return PoolNormVector.avgPool2dBackward(g, inShape, kernel, stride, padding, countIncludePad, false);
+    }
+
+    @Override
+    public Tensor adaptiveAvgPool2d(Tensor x, int oh, int ow) {
+        if (!dense32(x)) return super.adaptiveAvgPool2d(x, oh, ow);
+        return PoolNormVector.avgPool2d(x, null, null, null, false, true, oh, ow);
+    }
+
+    @Override
+    public Tensor adaptiveAvgPool2dBackward(Tensor g, int[] inShape) {
+        if (!dense32(g)) return super.adaptiveAvgPool2dBackward(g, inShape);
+        return PoolNormVector.avgPool2dBackward(g, inShape, null, null, null, false, true);
+    }
+
+    /** Batch-norm runs shorter than this stay on the reference loops (a [N, C] input has runs of 1). */
+    private static final int BN_MIN_RUN = 8;
+
+    private static boolean bnFast(Tensor x) {
+        return dense32(x) && PoolNormReference.ncl(x.shape())[2] >= BN_MIN_RUN;
+    }
+
+    @Override
+    public double[][] batchNormStats(Tensor x) {
+        return bnFast(x) ? PoolNormVector.batchNormStats(x) : super.batchNormStats(x);
+    }
+
+    @Override
+    public Tensor batchNormForward(Tensor x, double[] mean, double[] invstd, Tensor weight, Tensor bias) {
+        return bnFast(x) ? PoolNormVector.batchNormForward(x, mean, invstd, weight, bias)
+                : super.batchNormForward(x, mean, invstd, weight, bias);
+    }
+
+    @Override
+    public Tensor batchNormBackward(Tensor g, Tensor x, double[] mean, double[] invstd, Tensor weight, double[] sumG,
+                                    double[] sumGXhat) {
+        return bnFast(x) && dense32(g) ? PoolNormVector.batchNormBackward(g, x, mean, invstd, weight, sumG, sumGXhat)
+                : super.batchNormBackward(g, x, mean, invstd, weight, sumG, sumGXhat);
+    }
+
+    /**
+     * A dense operand of the output's shape with a dense one whose sizes, right-aligned, are 1 except one block of
+     * consecutive dimensions that matches the output (e.g. [N, C, 1, 1] or [1, C, 1, 1] against [N, C, H, W]):
+     * each of its values meets a contiguous run of the output. Null when the pattern does not apply (or the runs
+     * are too short to gain), for the general loop.
+     */
+    private static Tensor planeBroadcast(int code, Tensor a, Tensor b, int[] shape) {
+        boolean left;
+        Tensor full, part;
+        if (dense32(a) && Arrays.equals(a.shape(), shape) && dense32(b)) {
+            full = a;
+            part = b;
+            left = false;
+        } else if (dense32(b) && Arrays.equals(b.shape(), shape) && dense32(a)) {
+            full = b;
+            part = a;
+            left = true;
+        } else {
+            return null;
+        }
+        int r = shape.length;
+        int[] ps = new int[r];
+        int[] given = part.shape();
+        if (given.length > r) return null;
+        Arrays.fill(ps, 1);
+        System.arraycopy(given, 0, ps, r - given.length, given.length);
+        int i0 = 0;
+        while (i0 < r && ps[i0] == 1) i0++;
+        int i1 = i0;
+        while (i1 < r && ps[i1] != 1) {
+            if (ps[i1] != shape[i1]) return null;
+            i1++;
+        }
+        for (int i = i1; i < r; i++) if (ps[i] != 1) return null;
+        long outer = 1, mid = 1, inner = 1;
+        for (int i = 0; i < r; i++) {
+            if (i < i0) outer *= shape[i];
+            else if (i < i1) mid *= shape[i];
+            else inner *= shape[i];
+        }
+        if (inner < 8) return null;
+        Tensor out = Tensor.zeros(DType.FLOAT32, shape);
+        float[] o = out.storage().floats(), x = full.storage().floats(), y = part.storage().floats();
+        int xo = full.storageOffset(), yo = part.storageOffset(), n = (int) inner;
+        for (long q = 0; q < outer; q++) {
+            for (int m = 0; m < mid; m++) {
+                int base = (int) ((q * mid + m) * inner);
+                runScalar(code, x, xo + base, y[yo + m], o, base, n, left);
+            }
+        }
+        return out;
+    }
+
+    /** o[oo + i] = x[xo + i] op c (or c op x[xo + i] when {@code left}) for i &lt; n. */
+    private static void runScalar(int code, float[] x, int xo, float c, float[] o, int oo, int n, boolean left) {
+        FloatVector cv = FloatVector.broadcast(S, c);
+        int i = 0;
+        if (left) {
+            for (int up = S.loopBound(n); i < up; i += L) apply(code, cv, FloatVector.fromArray(S, x, xo + i)).intoArray(o, oo + i);
+            for (; i < n; i++) o[oo + i] = apply(code, c, x[xo + i]);
+        } else {
+            for (int up = S.loopBound(n); i < up; i += L) apply(code, FloatVector.fromArray(S, x, xo + i), cv).intoArray(o, oo + i);
+            for (; i < n; i++) o[oo + i] = apply(code, x[xo + i], c);
+        }
+    }
+    // ---- poolbn (end)
 }

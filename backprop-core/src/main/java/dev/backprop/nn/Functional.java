@@ -181,4 +181,199 @@ public final class Functional {
         Tensor loss = Tensor.where(ad.lt(delta), d.mul(d).mul(0.5), ad.sub(0.5 * delta).mul(delta));
         return reduce(loss, reduction);
     }
+
+    // ---- poolbn (begin)
+
+    /** Max-pooling with dilation 1 (see {@link #maxPool2d(Tensor, int[], int[], int[], int[])}). */
+    public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {
+        return maxPool2d(x, kernel, stride, padding, new int[] {1, 1});
+    }
+
+    /** Max-pooling with a square kernel of {@code k}, stride k, no padding. */
+    public static Tensor maxPool2d(Tensor x, int k) {
+        return maxPool2d(x, new int[] {k, k}, null, new int[] {0, 0}, new int[] {1, 1});
+    }
+
+    /**
+     * 2-D max-pooling of x [N, C, H, W] or [C, H, W] (PyTorch's {@code max_pool2d}, ceil_mode false): each output
+     * is the maximum of a kernel[0] × kernel[1] window whose elements are {@code dilation} apart, windows
+     * {@code stride} apart (null: the kernel), the input padded by {@code padding} (at most half the kernel) with
+     * −∞. Output size ⌊(H + 2p − d(k − 1) − 1)/s⌋ + 1. Each array holds (height, width), or one value for both.
+     * Ties: the whole gradient goes to the first maximum of the window in row-major order, as in PyTorch.
+     */
+    public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        int[][] a = poolArgs("maxPool2d", x, kernel, stride, padding, dilation);
+        return Backprop.apply(new dev.backprop.ops.PoolOp.MaxPool2d(a[0], a[1], a[2], a[3], new dev.backprop.ops.PoolOp.Argmax()), x);
+    }
+
+    /**
+     * 2-D average pooling (PyTorch's {@code avg_pool2d}, ceil_mode false): the mean of each kernel window,
+     * windows {@code stride} apart (null: the kernel), zero padding of at most half the kernel. With
+     * {@code countIncludePad} the divisor counts the padded positions (PyTorch's default), else only the real ones.
+     */
+    public static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean countIncludePad) {
+        int[][] a = poolArgs("avgPool2d", x, kernel, stride, padding, new int[] {1, 1});
+        return Backprop.apply(new dev.backprop.ops.PoolOp.AvgPool2d(a[0], a[1], a[2], countIncludePad), x);
+    }
+
+    /** Average pooling with a square kernel of {@code k}, stride k, no padding. */
+    public static Tensor avgPool2d(Tensor x, int k) {
+        return avgPool2d(x, new int[] {k, k}, null, new int[] {0, 0}, true);
+    }
+
+    /**
+     * Adaptive average pooling to an oh × ow output (PyTorch's {@code adaptive_avg_pool2d}): output (i, j) is the
+     * mean of rows [⌊i·H/oh⌋, ⌈(i+1)·H/oh⌉) and the same for columns, so bins may overlap when sizes do not divide.
+     */
+    public static Tensor adaptiveAvgPool2d(Tensor x, int oh, int ow) {
+        checkPoolInput("adaptiveAvgPool2d", x);
+        if (oh <= 0 || ow <= 0) {
+            throw new IllegalArgumentException("adaptiveAvgPool2d: the output size must be positive, got (" + oh + ", " + ow
+                    + ") for input " + Shape.str(x.shape()));
+        }
+        int r = x.dim();
+        if (x.size(r - 2) == 0 || x.size(r - 1) == 0) {
+            throw new IllegalArgumentException("adaptiveAvgPool2d: empty spatial dimensions in input " + Shape.str(x.shape()));
+        }
+        return Backprop.apply(new dev.backprop.ops.PoolOp.AdaptiveAvgPool2d(oh, ow), x);
+    }
+
+    private static void checkPoolInput(String op, Tensor x) {
+        if (x.dim() != 3 && x.dim() != 4) {
+            throw new IllegalArgumentException(op + ": expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got "
+                    + Shape.str(x.shape()));
+        }
+        if (!x.dtype().isFloating()) {
+            throw new IllegalArgumentException(op + ": needs a float32 or float64 input, got " + x.dtype() + " "
+                    + Shape.str(x.shape()));
+        }
+    }
+
+    private static int[] pair(String op, String what, int[] v, Tensor x) {
+        if (v == null || (v.length != 1 && v.length != 2)) {
+            throw new IllegalArgumentException(op + ": " + what + " must hold 1 or 2 values (height, width), got "
+                    + (v == null ? "null" : Arrays.toString(v)) + " for input " + Shape.str(x.shape()));
+        }
+        return v.length == 1 ? new int[] {v[0], v[0]} : v.clone();
+    }
+
+    /** Checked {kernel, stride, padding, dilation} pairs; one-line errors name the op and the input shape. */
+    private static int[][] poolArgs(String op, Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        checkPoolInput(op, x);
+        int[] k = pair(op, "kernel", kernel, x);
+        int[] s = stride == null || stride.length == 0 ? k.clone() : pair(op, "stride", stride, x);
+        int[] p = pair(op, "padding", padding, x);
+        int[] d = pair(op, "dilation", dilation, x);
+        String in = " for input " + Shape.str(x.shape());
+        for (int i = 0; i < 2; i++) {
+            if (k[i] <= 0) throw new IllegalArgumentException(op + ": kernel must be positive, got " + Arrays.toString(k) + in);
+            if (s[i] <= 0) throw new IllegalArgumentException(op + ": stride must be positive, got " + Arrays.toString(s) + in);
+            if (d[i] <= 0) throw new IllegalArgumentException(op + ": dilation must be positive, got " + Arrays.toString(d) + in);
+            if (p[i] < 0) throw new IllegalArgumentException(op + ": padding must be non-negative, got " + Arrays.toString(p) + in);
+            if (p[i] > (d[i] * (k[i] - 1) + 1) / 2) {
+                throw new IllegalArgumentException(op + ": padding should be at most half of the effective kernel size, got padding "
+                        + Arrays.toString(p) + ", kernel " + Arrays.toString(k) + " and dilation " + Arrays.toString(d) + in);
+            }
+        }
+        int r = x.dim();
+        for (int i = 0; i < 2; i++) {
+            int size = x.size(r - 2 + i);
+            long span = (long) d[i] * (k[i] - 1) + 1;
+            if (size + 2L * p[i] < span) {
+                throw new IllegalArgumentException(op + ": the pooling window " + k[0] + "x" + k[1]
+                        + (d[0] != 1 || d[1] != 1 ? " (dilation " + Arrays.toString(d) + ")" : "")
+                        + " is larger than the padded input " + Shape.str(x.shape()) + " (padding " + Arrays.toString(p) + ")");
+            }
+        }
+        return new int[][] {k, s, p, d};
+    }
+
+    /**
+     * Batch normalisation over every dimension but 1 (PyTorch's {@code batch_norm}) of x [N, C], [N, C, L] or
+     * [N, C, H, W]. Training: normalise with the batch's mean and biased variance per channel; if running
+     * statistics are given they are updated in place as running = (1 − momentum)·running + momentum·batch, with the
+     * UNBIASED batch variance for {@code runningVar} (PyTorch's rule; a caller wanting a cumulative average passes
+     * momentum = 1/batches-so-far, as {@link BatchNorm} does for a null momentum). Evaluation: normalise with the
+     * running statistics. weight and bias ([C]) may be null.
+     */
+    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
+                                   double momentum, double eps) {
+        String op = "batch_norm";
+        if (x.dim() < 2) throw new IllegalArgumentException(op + ": expected an input of at least 2 dimensions [N, C, ...], got "
+                + Shape.str(x.shape()));
+        if (!x.dtype().isFloating()) throw new IllegalArgumentException(op + ": needs a float32 or float64 input, got " + x.dtype());
+        int c = x.size(1);
+        for (Tensor t : new Tensor[] {runningMean, runningVar, weight, bias}) {
+            if (t != null && (t.dim() != 1 || t.size(0) != c)) {
+                throw new IllegalArgumentException(op + ": per-channel tensors must have shape [" + c + "] for input "
+                        + Shape.str(x.shape()) + ", got " + Shape.str(t.shape()));
+            }
+        }
+        if (!(eps >= 0)) throw new IllegalArgumentException(op + ": eps must be non-negative, got " + eps);
+        int[] bshape = new int[x.dim()];
+        Arrays.fill(bshape, 1);
+        bshape[1] = c;
+        if (!training) {
+            if (runningMean == null || runningVar == null) {
+                throw new IllegalArgumentException(op + ": evaluation needs running statistics (running_mean and running_var), "
+                        + "or training = true, for input " + Shape.str(x.shape()));
+            }
+            Tensor rm = runningMean.toType(x.dtype()).reshape(bshape), rv = runningVar.toType(x.dtype()).reshape(bshape);
+            Tensor y = x.sub(rm).mul(rv.add(eps).pow(-0.5));
+            if (weight != null) y = y.mul(weight.toType(x.dtype()).reshape(bshape));
+            if (bias != null) y = y.add(bias.toType(x.dtype()).reshape(bshape));
+            return y;
+        }
+        long perChannel = c == 0 ? 0 : x.numel() / c;
+        if (perChannel <= 1) {
+            throw new IllegalArgumentException(op + ": expected more than 1 value per channel when training, got input "
+                    + Shape.str(x.shape()));
+        }
+        dev.backprop.ops.NormOp.BatchStats stats = new dev.backprop.ops.NormOp.BatchStats();
+        java.util.List<Tensor> in = new java.util.ArrayList<>();
+        in.add(x);
+        if (weight != null) in.add(weight.toType(x.dtype()));
+        if (bias != null) in.add(bias.toType(x.dtype()));
+        Tensor y = Backprop.apply(new dev.backprop.ops.NormOp.BatchNorm(eps, weight != null, bias != null, stats),
+                in.toArray(new Tensor[0]));
+        try (var scope = dev.backprop.GradMode.noGrad()) {
+            if (runningMean != null) {
+                runningMean.copy_(runningMean.mul(1 - momentum).add(Tensor.of(stats.mean()).toType(runningMean.dtype()).mul(momentum)));
+            }
+            if (runningVar != null) {
+                double[] unbiased = stats.var().clone();
+                for (int i = 0; i < c; i++) unbiased[i] *= (double) perChannel / (perChannel - 1);
+                runningVar.copy_(runningVar.mul(1 - momentum).add(Tensor.of(unbiased).toType(runningVar.dtype()).mul(momentum)));
+            }
+        }
+        return y;
+    }
+
+    /**
+     * Channel dropout (PyTorch's {@code dropout2d}) for x [N, C, H, W] (or [N, C, L]): in training each whole
+     * channel x[n, c] is zeroed with probability {@code p} (the DROP probability, in [0, 1)) and the kept ones are
+     * scaled by 1/(1 − p); the mask is drawn from {@code gen}, one number per (n, c) in row-major order. Not
+     * training, or p = 0: x itself.
+     */
+    public static Tensor dropout2d(Tensor x, double p, boolean training, dev.backprop.Generator gen) {
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("dropout2d: the drop probability must be in [0, 1), got " + p + " for input "
+                    + Shape.str(x.shape()));
+        }
+        if (x.dim() != 3 && x.dim() != 4) {
+            throw new IllegalArgumentException("dropout2d: expected a 4-D [N, C, H, W] (or 3-D [N, C, L]) input, got "
+                    + Shape.str(x.shape()));
+        }
+        if (!training || p == 0) return x;
+        int n = x.size(0), c = x.size(1);
+        double[] m = new double[n * c];
+        double scale = 1 / (1 - p);
+        for (int i = 0; i < m.length; i++) m[i] = gen.nextDouble() >= p ? scale : 0;
+        int[] ms = new int[x.dim()];
+        Arrays.fill(ms, 1);
+        ms[0] = n;
+        ms[1] = c;
+        return x.mul(Tensor.of(m, ms).toType(x.dtype()));
+    }
+    // ---- poolbn (end)
 }

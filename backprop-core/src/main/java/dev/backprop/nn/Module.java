@@ -106,12 +106,21 @@ public abstract class Module {
         return n;
     }
 
-    /** Parameters and buffers by dotted name: what a model file holds. The tensors share storage with the module. */
+    /**
+     * Parameters and buffers by dotted name: what a model file holds. The tensors share storage with the module.
+     * PyTorch's order: each module's own parameters, then its own buffers, then its children's entries in turn
+     * (so a BatchNorm's {@code weight, bias, running_mean, running_var, num_batches_tracked} stay together).
+     */
     public Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        for (var e : namedParameters().entrySet()) out.put(e.getKey(), e.getValue().detach());
-        out.putAll(namedBuffers());
+        collectState("", out, Collections.newSetFromMap(new IdentityHashMap<>()));
         return out;
+    }
+
+    private void collectState(String prefix, Map<String, Tensor> out, Set<Tensor> seen) {
+        for (var e : params.entrySet()) if (seen.add(e.getValue())) out.put(prefix + e.getKey(), e.getValue().detach());
+        for (var e : buffers.entrySet()) out.put(prefix + e.getKey(), e.getValue());
+        for (var e : children.entrySet()) e.getValue().collectState(prefix + e.getKey() + ".", out, seen);
     }
 
     /** What {@link #loadStateDict} found: names the module has that the file lacks, and the other way round. */

@@ -186,7 +186,8 @@ class CheckpointKeysTest {
     @Test
     void buffersAndNestedNamesAreCheckedTheSameWay() {
         WithBuffer src = new WithBuffer(4), dst = new WithBuffer(5);
-        assertEquals(List.of("inner.fc.weight", "inner.fc.bias", "scale"), List.copyOf(src.stateDict().keySet()));
+        // PyTorch's order: the module's own parameters and buffers, then its children's entries.
+        assertEquals(List.of("scale", "inner.fc.weight", "inner.fc.bias"), List.copyOf(src.stateDict().keySet()));
         Map<String, Tensor> state = new LinkedHashMap<>(src.stateDict());
         state.remove("scale");
         Map<String, Tensor> file = viaFile(state);
