@@ -19,7 +19,11 @@ import java.util.Locale;
  * matched against PyTorch. It lives in one package with its families because a sealed hierarchy may span
  * packages only inside a named module, and backprop must also work from the class path.
  */
-public sealed interface Op permits UnaryOp, BinaryOp, ReduceOp, SoftmaxOp, MovementOp, IndexOp, MatMulOp, LossOp {
+public sealed interface Op permits UnaryOp, BinaryOp, ReduceOp, SoftmaxOp, MovementOp, IndexOp, MatMulOp, LossOp,
+        // ---- conv (begin)
+        ConvOp
+        // ---- conv (end)
+        {
 
     /** Computes the output from the inputs' values. Called with grad mode off; records nothing. */
     Tensor forward(Tensor[] inputs);

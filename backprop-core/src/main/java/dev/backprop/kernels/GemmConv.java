@@ -1,0 +1,165 @@
+package dev.backprop.kernels;
+
+import dev.backprop.DType;
+import dev.backprop.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * Float32 convolution as GEMMs over the unfolded input (im2col): per image and group, the input patches are laid
+ * out as a (cg·kh·kw) × (oh·ow) matrix B, and
+ * <pre>
+ *   forward      y  = W · B                 (og × k)·(k × P)
+ *   input grad   dB = Wᵀ · gy,  dx = fold(dB) (col2im, adding overlapping patches)
+ *   weight grad  dW += gy · Bᵀ               summed over images in order
+ * </pre>
+ * A 1×1 kernel with stride 1 and no padding needs no unfolding: B is the image itself. The products run on the
+ * kernels' {@link Gemm}, whose results do not depend on the thread count, and images are visited in a fixed order,
+ * so neither do these.
+ */
+final class GemmConv {
+    private GemmConv() {}
+
+    private static boolean direct(ConvGeometry g) {
+        int[] s = g.p().stride(), pd = g.p().padding();
+        return g.kh() == 1 && g.kw() == 1 && s[0] == 1 && s[1] == 1 && pd[0] == 0 && pd[1] == 0;
+    }
+
+    static Tensor forward(Gemm gemm, Tensor x, Tensor wt, ConvGeometry g) {
+        float[] xs = x.storage().floats(), ws = wt.storage().floats();
+        int xo = x.storageOffset(), wo = wt.storageOffset();
+        Tensor out = Tensor.zeros(DType.FLOAT32, g.outShape());
+        float[] y = out.storage().floats();
+        int k = g.k(), pp = g.positions(), og = g.og(), cg = g.cg(), hw = g.h() * g.w();
+        boolean direct = direct(g);
+        float[] col = direct ? null : new float[k * pp];
+        for (int n = 0; n < g.n(); n++) {
+            for (int gi = 0; gi < g.groups(); gi++) {
+                int xOff = xo + (n * g.c() + gi * cg) * hw;
+                float[] b = xs;
+                int bOff = xOff;
+                if (!direct) {
+                    im2col(xs, xOff, g, col);
+                    b = col;
+                    bOff = 0;
+                }
+                gemm.sgemm(false, false, og, pp, k, ws, wo + gi * og * k, k, b, bOff, pp,
+                        y, (n * g.o() + gi * og) * pp, pp, false);
+            }
+        }
+        return out;
+    }
+
+    static Tensor inputGrad(Gemm gemm, Tensor gy, Tensor wt, ConvGeometry g) {
+        float[] gs = gy.storage().floats(), ws = wt.storage().floats();
+        int go = gy.storageOffset(), wo = wt.storageOffset();
+        Tensor out = Tensor.zeros(DType.FLOAT32, g.inShape());
+        float[] dx = out.storage().floats();
+        int k = g.k(), pp = g.positions(), og = g.og(), cg = g.cg(), hw = g.h() * g.w();
+        boolean direct = direct(g);
+        float[] col = direct ? null : new float[k * pp];
+        for (int n = 0; n < g.n(); n++) {
+            for (int gi = 0; gi < g.groups(); gi++) {
+                int xOff = (n * g.c() + gi * cg) * hw;
+                if (direct) {
+                    gemm.sgemm(true, false, k, pp, og, ws, wo + gi * og * k, k, gs, go + (n * g.o() + gi * og) * pp, pp,
+                            dx, xOff, pp, false);
+                } else {
+                    gemm.sgemm(true, false, k, pp, og, ws, wo + gi * og * k, k, gs, go + (n * g.o() + gi * og) * pp, pp,
+                            col, 0, pp, false);
+                    col2im(col, g, dx, xOff);
+                }
+            }
+        }
+        return out;
+    }
+
+    static Tensor weightGrad(Gemm gemm, Tensor gy, Tensor x, ConvGeometry g) {
+        float[] gs = gy.storage().floats(), xs = x.storage().floats();
+        int go = gy.storageOffset(), xo = x.storageOffset();
+        Tensor out = Tensor.zeros(DType.FLOAT32, g.weightShape());
+        float[] dw = out.storage().floats();
+        int k = g.k(), pp = g.positions(), og = g.og(), cg = g.cg(), hw = g.h() * g.w();
+        boolean direct = direct(g);
+        float[] col = direct ? null : new float[k * pp];
+        for (int n = 0; n < g.n(); n++) {
+            for (int gi = 0; gi < g.groups(); gi++) {
+                int xOff = xo + (n * g.c() + gi * cg) * hw;
+                float[] b = xs;
+                int bOff = xOff;
+                if (!direct) {
+                    im2col(xs, xOff, g, col);
+                    b = col;
+                    bOff = 0;
+                }
+                gemm.sgemm(false, true, og, k, pp, gs, go + (n * g.o() + gi * og) * pp, pp, b, bOff, pp,
+                        dw, gi * og * k, k, n > 0);
+            }
+        }
+        return out;
+    }
+
+    /** Unfolds one image's group of channels (starting at xOff) into col, a k × (oh·ow) matrix. */
+    static void im2col(float[] x, int xOff, ConvGeometry g, float[] col) {
+        int[] s = g.p().stride(), pd = g.p().padding(), d = g.p().dilation();
+        int h = g.h(), w = g.w(), oh = g.oh(), ow = g.ow(), kh = g.kh(), kw = g.kw(), pp = oh * ow;
+        int r = 0;
+        for (int c = 0; c < g.cg(); c++) {
+            int cOff = xOff + c * h * w;
+            for (int a = 0; a < kh; a++) {
+                for (int b = 0; b < kw; b++, r++) {
+                    int rowOff = r * pp;
+                    int w0 = b * d[1] - pd[1];
+                    // Output columns j whose input column w0 + j·s lies in [0, w).
+                    int jLo = w0 >= 0 ? 0 : Math.min(ow, (-w0 + s[1] - 1) / s[1]);
+                    int jHi = w0 >= w ? 0 : Math.min(ow, (w - 1 - w0) / s[1] + 1);
+                    if (jHi < jLo) jHi = jLo;
+                    for (int i = 0; i < oh; i++) {
+                        int hi = i * s[0] - pd[0] + a * d[0];
+                        int o = rowOff + i * ow;
+                        if (hi < 0 || hi >= h) {
+                            Arrays.fill(col, o, o + ow, 0f);
+                            continue;
+                        }
+                        int src = cOff + hi * w + w0;
+                        if (jLo > 0) Arrays.fill(col, o, o + jLo, 0f);
+                        if (s[1] == 1) {
+                            if (jHi > jLo) System.arraycopy(x, src + jLo, col, o + jLo, jHi - jLo);
+                        } else {
+                            for (int j = jLo; j < jHi; j++) col[o + j] = x[src + j * s[1]];
+                        }
+                        if (jHi < ow) Arrays.fill(col, o + jHi, o + ow, 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Folds col (k × (oh·ow)) back, adding into one image's group of channels of dx (starting at xOff). */
+    static void col2im(float[] col, ConvGeometry g, float[] dx, int xOff) {
+        int[] s = g.p().stride(), pd = g.p().padding(), d = g.p().dilation();
+        int h = g.h(), w = g.w(), oh = g.oh(), ow = g.ow(), kh = g.kh(), kw = g.kw(), pp = oh * ow;
+        int r = 0;
+        for (int c = 0; c < g.cg(); c++) {
+            int cOff = xOff + c * h * w;
+            for (int a = 0; a < kh; a++) {
+                for (int b = 0; b < kw; b++, r++) {
+                    int rowOff = r * pp;
+                    int w0 = b * d[1] - pd[1];
+                    int jLo = w0 >= 0 ? 0 : Math.min(ow, (-w0 + s[1] - 1) / s[1]);
+                    int jHi = w0 >= w ? 0 : Math.min(ow, (w - 1 - w0) / s[1] + 1);
+                    for (int i = 0; i < oh; i++) {
+                        int hi = i * s[0] - pd[0] + a * d[0];
+                        if (hi < 0 || hi >= h) continue;
+                        int dst = cOff + hi * w + w0, o = rowOff + i * ow;
+                        if (s[1] == 1) {
+                            for (int j = jLo; j < jHi; j++) dx[dst + j] += col[o + j];
+                        } else {
+                            for (int j = jLo; j < jHi; j++) dx[dst + j * s[1]] += col[o + j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
