@@ -192,6 +192,10 @@ public final class Functional {
      */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
         dev.backprop.ops.ConvOp.Params p = new dev.backprop.ops.ConvOp.Params(stride, padding, dilation, groups);
+        if ((x.dim() != 3 && x.dim() != 4) || weight.dim() != 4) {
+            throw new IllegalArgumentException("conv2d: expects input (N, C, H, W) or (C, H, W) and weight (O, C/groups, KH, KW), got input "
+                    + Shape.str(x.shape()) + " and weight " + Shape.str(weight.shape()));
+        }
         if (x.dim() == 3) {
             return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0);
         }
