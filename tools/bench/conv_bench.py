@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch's side of the convolution benchmark: the two convolutions of cnn-bn at batch 128 on 28x28 images,
 forward, input gradient and weight gradient, on 2 threads (as backprop). Prints one line per shape and direction
-in the same format as the Java side (dev.backprop.kernels.ConvBench), median ms over repeats.
+in the same format as the Java side (dev.backprop.kernels.ConvBench), median (and minimum) ms over repeats.
 
 Run both side by side (the machine is noisy):  tools/bench/conv_bench.sh
 """
@@ -27,7 +27,7 @@ def median_ms(fn, seconds=1.0):
         fn()
         times.append((time.perf_counter() - t0) * 1e3)
     times.sort()
-    return times[len(times) // 2]
+    return times[len(times) // 2], times[0]
 
 
 def main():
@@ -43,7 +43,7 @@ def main():
         din = median_ms(lambda: conv_bw(*args, [True, False, False]))
         dw = median_ms(lambda: conv_bw(*args, [False, True, False]))
         for what, ms in (("forward", fwd), ("input-grad", din), ("weight-grad", dw)):
-            print(f"pytorch {name} {what:12s} {ms:8.3f} ms")
+            print(f"pytorch {name} {what:12s} {ms[0]:8.3f} ms (min {ms[1]:.3f})")
 
 
 if __name__ == "__main__":

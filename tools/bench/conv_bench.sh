@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/jdk.sh
 CP=backprop-core/target/classes:backprop-core/target/test-classes
-for round in 1 2; do
-  java --add-modules jdk.incubator.vector -cp "$CP" dev.backprop.kernels.ConvBench 2>/dev/null
+for round in $(seq "${ROUNDS:-2}"); do
+  java --add-modules jdk.incubator.vector -cp "$CP" dev.backprop.kernels.ConvBench 2>&1 | grep -v "^WARNING"
   "${PYTHON:-/tmp/ref/bin/python}" tools/bench/conv_bench.py 2
 done

@@ -25,6 +25,24 @@ final class GemmConv {
         return g.kh() == 1 && g.kw() == 1 && s[0] == 1 && s[1] == 1 && pd[0] == 0 && pd[1] == 0;
     }
 
+    /** Per-thread scratch for the unfolded input, reused across calls. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    private static float[] scratch(int size) {
+        float[][] h = SCRATCH.get();
+        if (h[0].length < size) h[0] = new float[size];
+        return h[0];
+    }
+
+    /**
+     * The weight-gradient sum over images runs in this many fixed chunks, each summed in image order, then the
+     * chunks in order: a split that depends on the shape alone, so the result does not depend on the threads.
+     */
+    static int weightChunks(ConvGeometry g) {
+        long perChunk = (long) g.o() * g.k();
+        return (int) Math.max(1, Math.min(Math.min(g.n(), 8), (1 << 22) / Math.max(1, perChunk)));
+    }
+
     static Tensor forward(Gemm gemm, Tensor x, Tensor wt, ConvGeometry g) {
         float[] xs = x.storage().floats(), ws = wt.storage().floats();
         int xo = x.storageOffset(), wo = wt.storageOffset();
@@ -32,21 +50,24 @@ final class GemmConv {
         float[] y = out.storage().floats();
         int k = g.k(), pp = g.positions(), og = g.og(), cg = g.cg(), hw = g.h() * g.w();
         boolean direct = direct(g);
-        float[] col = direct ? null : new float[k * pp];
-        for (int n = 0; n < g.n(); n++) {
-            for (int gi = 0; gi < g.groups(); gi++) {
-                int xOff = xo + (n * g.c() + gi * cg) * hw;
-                float[] b = xs;
-                int bOff = xOff;
-                if (!direct) {
-                    im2col(xs, xOff, g, col);
-                    b = col;
-                    bOff = 0;
+        // Images in parallel (each thread's GEMMs then run serially); one image: the GEMM runs in parallel.
+        Parallel.forRange(g.n(), 1, (n0, n1) -> {
+            float[] col = direct ? null : scratch(k * pp);
+            for (int n = n0; n < n1; n++) {
+                for (int gi = 0; gi < g.groups(); gi++) {
+                    int xOff = xo + (n * g.c() + gi * cg) * hw;
+                    float[] b = xs;
+                    int bOff = xOff;
+                    if (!direct) {
+                        im2col(xs, xOff, g, col);
+                        b = col;
+                        bOff = 0;
+                    }
+                    gemm.sgemm(false, false, og, pp, k, ws, wo + gi * og * k, k, b, bOff, pp,
+                            y, (n * g.o() + gi * og) * pp, pp, false);
                 }
-                gemm.sgemm(false, false, og, pp, k, ws, wo + gi * og * k, k, b, bOff, pp,
-                        y, (n * g.o() + gi * og) * pp, pp, false);
             }
-        }
+        });
         return out;
     }
 
@@ -57,20 +78,27 @@ final class GemmConv {
         float[] dx = out.storage().floats();
         int k = g.k(), pp = g.positions(), og = g.og(), cg = g.cg(), hw = g.h() * g.w();
         boolean direct = direct(g);
-        float[] col = direct ? null : new float[k * pp];
-        for (int n = 0; n < g.n(); n++) {
-            for (int gi = 0; gi < g.groups(); gi++) {
-                int xOff = (n * g.c() + gi * cg) * hw;
-                if (direct) {
-                    gemm.sgemm(true, false, k, pp, og, ws, wo + gi * og * k, k, gs, go + (n * g.o() + gi * og) * pp, pp,
-                            dx, xOff, pp, false);
-                } else {
-                    gemm.sgemm(true, false, k, pp, og, ws, wo + gi * og * k, k, gs, go + (n * g.o() + gi * og) * pp, pp,
-                            col, 0, pp, false);
-                    col2im(col, g, dx, xOff);
-                }
+        // Wᵀ once per call (k × og per group), so no image's GEMM reads a transposed A.
+        float[] wT = new float[g.groups() * k * og];
+        for (int gi = 0; gi < g.groups(); gi++) {
+            for (int o = 0; o < og; o++) {
+                for (int r = 0; r < k; r++) wT[gi * k * og + r * og + o] = ws[wo + (gi * og + o) * k + r];
             }
         }
+        Parallel.forRange(g.n(), 1, (n0, n1) -> {
+            float[] col = direct ? null : scratch(k * pp);
+            for (int n = n0; n < n1; n++) {
+                for (int gi = 0; gi < g.groups(); gi++) {
+                    int xOff = (n * g.c() + gi * cg) * hw, gOff = go + (n * g.o() + gi * og) * pp;
+                    if (direct) {
+                        gemm.sgemm(false, false, k, pp, og, wT, gi * k * og, og, gs, gOff, pp, dx, xOff, pp, false);
+                    } else {
+                        gemm.sgemm(false, false, k, pp, og, wT, gi * k * og, og, gs, gOff, pp, col, 0, pp, false);
+                        col2im(col, g, dx, xOff);
+                    }
+                }
+            }
+        });
         return out;
     }
 
@@ -79,22 +107,35 @@ final class GemmConv {
         int go = gy.storageOffset(), xo = x.storageOffset();
         Tensor out = Tensor.zeros(DType.FLOAT32, g.weightShape());
         float[] dw = out.storage().floats();
-        int k = g.k(), pp = g.positions(), og = g.og(), cg = g.cg(), hw = g.h() * g.w();
+        int k = g.k(), pp = g.positions(), og = g.og(), cg = g.cg(), hw = g.h() * g.w(), size = g.o() * k;
         boolean direct = direct(g);
-        float[] col = direct ? null : new float[k * pp];
-        for (int n = 0; n < g.n(); n++) {
-            for (int gi = 0; gi < g.groups(); gi++) {
-                int xOff = xo + (n * g.c() + gi * cg) * hw;
-                float[] b = xs;
-                int bOff = xOff;
-                if (!direct) {
-                    im2col(xs, xOff, g, col);
-                    b = col;
-                    bOff = 0;
+        int chunks = weightChunks(g);
+        float[][] partial = new float[chunks][];
+        partial[0] = dw;
+        for (int c = 1; c < chunks; c++) partial[c] = new float[size];
+        Parallel.forRange(chunks, 1, (c0, c1) -> {
+            float[] col = direct ? null : scratch(k * pp);
+            for (int c = c0; c < c1; c++) {
+                int n0 = (int) ((long) c * g.n() / chunks), n1 = (int) ((long) (c + 1) * g.n() / chunks);
+                for (int n = n0; n < n1; n++) {
+                    for (int gi = 0; gi < g.groups(); gi++) {
+                        int xOff = xo + (n * g.c() + gi * cg) * hw;
+                        float[] b = xs;
+                        int bOff = xOff;
+                        if (!direct) {
+                            im2col(xs, xOff, g, col);
+                            b = col;
+                            bOff = 0;
+                        }
+                        gemm.sgemm(false, true, og, k, pp, gs, go + (n * g.o() + gi * og) * pp, pp, b, bOff, pp,
+                                partial[c], gi * og * k, k, n > n0);
+                    }
                 }
-                gemm.sgemm(false, true, og, k, pp, gs, go + (n * g.o() + gi * og) * pp, pp, b, bOff, pp,
-                        dw, gi * og * k, k, n > 0);
             }
+        });
+        for (int c = 1; c < chunks; c++) {
+            float[] p = partial[c];
+            for (int i = 0; i < size; i++) dw[i] += p[i];
         }
         return out;
     }
