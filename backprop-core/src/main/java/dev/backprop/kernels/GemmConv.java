@@ -155,6 +155,10 @@ final class GemmConv {
                     int jLo = w0 >= 0 ? 0 : Math.min(ow, (-w0 + s[1] - 1) / s[1]);
                     int jHi = w0 >= w ? 0 : Math.min(ow, (w - 1 - w0) / s[1] + 1);
                     if (jHi < jLo) jHi = jLo;
+                    if (s[1] == 1 && ow == w && jHi > jLo) {
+                        unfoldRows(x, cOff, g, a, w0, jLo, jHi, col, rowOff);
+                        continue;
+                    }
                     for (int i = 0; i < oh; i++) {
                         int hi = i * s[0] - pd[0] + a * d[0];
                         int o = rowOff + i * ow;
@@ -189,6 +193,10 @@ final class GemmConv {
                     int w0 = b * d[1] - pd[1];
                     int jLo = w0 >= 0 ? 0 : Math.min(ow, (-w0 + s[1] - 1) / s[1]);
                     int jHi = w0 >= w ? 0 : Math.min(ow, (w - 1 - w0) / s[1] + 1);
+                    if (s[1] == 1 && ow == w && jHi > jLo) {
+                        foldRows(col, rowOff, g, a, w0, jLo, jHi, dx, cOff);
+                        continue;
+                    }
                     for (int i = 0; i < oh; i++) {
                         int hi = i * s[0] - pd[0] + a * d[0];
                         if (hi < 0 || hi >= h) continue;
@@ -200,6 +208,64 @@ final class GemmConv {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /** The output rows [iLo, iHi) whose input row i·s − p + a·d lies inside the image. */
+    private static int[] validRows(ConvGeometry g, int a) {
+        int s = g.p().stride()[0], h0 = a * g.p().dilation()[0] - g.p().padding()[0];
+        int iLo = h0 >= 0 ? 0 : Math.min(g.oh(), (-h0 + s - 1) / s);
+        int iHi = h0 >= g.h() ? 0 : Math.min(g.oh(), (g.h() - 1 - h0) / s + 1);
+        return new int[] {iLo, Math.max(iLo, iHi), h0};
+    }
+
+    /**
+     * im2col of one kernel tap when the width is kept (stride 1 across, ow == w): consecutive output rows read
+     * consecutive input rows, so the valid rows are one block copy; the columns that wrapped round a row edge are
+     * then zeroed.
+     */
+    private static void unfoldRows(float[] x, int cOff, ConvGeometry g, int a, int w0, int jLo, int jHi, float[] col, int rowOff) {
+        int w = g.w(), ow = g.ow(), oh = g.oh(), sh = g.p().stride()[0];
+        int[] r = validRows(g, a);
+        int iLo = r[0], iHi = r[1], h0 = r[2];
+        Arrays.fill(col, rowOff, rowOff + iLo * ow, 0f);
+        Arrays.fill(col, rowOff + iHi * ow, rowOff + oh * ow, 0f);
+        if (iHi <= iLo) return;
+        if (sh == 1) {
+            int first = rowOff + iLo * ow + jLo, last = rowOff + (iHi - 1) * ow + jHi;
+            System.arraycopy(x, cOff + (iLo + h0) * w + w0 + jLo, col, first, last - first);
+        } else {
+            for (int i = iLo; i < iHi; i++) {
+                System.arraycopy(x, cOff + (i * sh + h0) * w + w0 + jLo, col, rowOff + i * ow + jLo, jHi - jLo);
+            }
+        }
+        for (int i = iLo; i < iHi; i++) {
+            int o = rowOff + i * ow;
+            for (int j = 0; j < jLo; j++) col[o + j] = 0f;
+            for (int j = jHi; j < ow; j++) col[o + j] = 0f;
+        }
+    }
+
+    /** col2im of one kernel tap when the width is kept: the wrapped columns are zeroed in col, then one block add. */
+    private static void foldRows(float[] col, int rowOff, ConvGeometry g, int a, int w0, int jLo, int jHi, float[] dx, int cOff) {
+        int w = g.w(), ow = g.ow(), sh = g.p().stride()[0];
+        int[] r = validRows(g, a);
+        int iLo = r[0], iHi = r[1], h0 = r[2];
+        if (iHi <= iLo) return;
+        if (sh == 1) {
+            for (int i = iLo; i < iHi; i++) {
+                int o = rowOff + i * ow;
+                for (int j = 0; j < jLo; j++) col[o + j] = 0f;
+                for (int j = jHi; j < ow; j++) col[o + j] = 0f;
+            }
+            int first = rowOff + iLo * ow + jLo, n = rowOff + (iHi - 1) * ow + jHi - first;
+            int dst = cOff + (iLo + h0) * w + w0 + jLo;
+            for (int t = 0; t < n; t++) dx[dst + t] += col[first + t];
+        } else {
+            for (int i = iLo; i < iHi; i++) {
+                int o = rowOff + i * ow + jLo, dst = cOff + (i * sh + h0) * w + w0 + jLo;
+                for (int t = 0; t < jHi - jLo; t++) dx[dst + t] += col[o + t];
             }
         }
     }
