@@ -249,7 +249,8 @@ public interface Kernels {
         dev.backprop.ops.ConvOp.Params pad1 = new dev.backprop.ops.ConvOp.Params(new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1);
         dev.backprop.ops.ConvOp.Params odd = new dev.backprop.ops.ConvOp.Params(new int[] {2, 1}, new int[] {0, 2}, new int[] {1, 2}, 2);
         dev.backprop.ops.ConvOp.Params one = dev.backprop.ops.ConvOp.Params.defaults();
-        Tensor[][] shapes = {
+        dev.backprop.ops.ConvOp.Params stride2 = new dev.backprop.ops.ConvOp.Params(new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1}, 1);
+        Tensor[][] shapes = { // cnn-bn's two convolutions, 3×3 with padding 1 (each tap one block copy)
             {Tensor.zeros(8, 1, 28, 28), Tensor.zeros(32, 1, 3, 3)},
             {Tensor.zeros(8, 32, 14, 14), Tensor.zeros(64, 32, 3, 3)},
         };
@@ -260,11 +261,18 @@ public interface Kernels {
                 k.conv2dInputGrad(y, s[1], s[0].size(2), s[0].size(3), pad1);
                 k.conv2dWeightGrad(y, s[0], 3, 3, pad1);
             }
-            Tensor x = Tensor.zeros(2, 4, 9, 7), w = Tensor.zeros(6, 2, 2, 3);
+            Tensor x = Tensor.zeros(2, 4, 9, 7), w = Tensor.zeros(6, 2, 2, 3); // strided, dilated, grouped
             Tensor y = k.conv2d(x, w, odd);
             k.conv2dInputGrad(y, w, 9, 7, odd);
             k.conv2dWeightGrad(y, x, 2, 3, odd);
-            Tensor w1 = Tensor.zeros(5, 4, 1, 1);
+            Tensor w3 = Tensor.zeros(3, 4, 3, 3); // no padding: rows unfolded one by one
+            Tensor y3 = k.conv2d(x, w3, one);
+            k.conv2dInputGrad(y3, w3, 9, 7, one);
+            k.conv2dWeightGrad(y3, x, 3, 3, one);
+            Tensor y4 = k.conv2d(x, w3, stride2); // strided across: columns gathered one by one
+            k.conv2dInputGrad(y4, w3, 9, 7, stride2);
+            k.conv2dWeightGrad(y4, x, 3, 3, stride2);
+            Tensor w1 = Tensor.zeros(5, 4, 1, 1); // 1×1: no unfolding
             Tensor y1 = k.conv2d(x, w1, one);
             k.conv2dInputGrad(y1, w1, 9, 7, one);
             k.conv2dWeightGrad(y1, x, 1, 1, one);
