@@ -72,7 +72,6 @@ public final class ConvBench {
                             geo.positions(), ya, 0, geo.positions(), false);
                     return null;
                 }, 1));
-            }, 1));
             }
         }
     }
