@@ -178,4 +178,40 @@ class ConvTest {
             }
         }, x, w).orThrow();
     }
+
+    /** End to end: a tiny CNN learns to tell vertical from horizontal bars (translation needs the convolution). */
+    @Test
+    void aSmallCnnLearnsBars() {
+        Generator g = new Generator(12);
+        int n = 64;
+        float[] xs = new float[n * 36];
+        long[] ys = new long[n];
+        for (int i = 0; i < n; i++) {
+            boolean vertical = i % 2 == 0;
+            int pos = g.nextInt(6);
+            for (int a = 0; a < 6; a++) {
+                for (int b = 0; b < 6; b++) {
+                    float noise = (float) (0.1 * g.nextGaussian());
+                    xs[i * 36 + a * 6 + b] = ((vertical ? b : a) == pos ? 1f : 0f) + noise;
+                }
+            }
+            ys[i] = vertical ? 1 : 0;
+        }
+        Tensor x = Tensor.of(xs, n, 1, 6, 6), y = Tensor.of(ys, n);
+        Sequential net = new Sequential(new Conv2d(1, 4, ints(3, 3), ints(1, 1), ints(1, 1), ints(1, 1), 1, true, g),
+                new Activation.ReLU(), new Flatten(), new Linear(4 * 36, 2, true, Init.Scheme.DEFAULT, g));
+        var opt = new dev.backprop.optim.SGD(net.parameters(), 0.5);
+        double first = 0, last = 0;
+        for (int step = 0; step < 150; step++) {
+            opt.zeroGrad();
+            Tensor loss = Functional.crossEntropy(net.forward(x), y);
+            loss.backward();
+            opt.step();
+            if (step == 0) first = loss.item();
+            last = loss.item();
+        }
+        double acc = net.forward(x).argmax(1, false).eq(y).toType(DType.FLOAT64).mean().item();
+        assertTrue(last < 0.2 * first && acc == 1.0, "loss " + first + " -> " + last + ", accuracy " + acc);
+    }
+
 }
