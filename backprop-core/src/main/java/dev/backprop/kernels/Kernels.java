@@ -202,6 +202,10 @@ public interface Kernels {
     /** The gradient of conv2d with respect to its input, of size (N, C, inH, inW), for gy (N, O, OH, OW) and W. */
     default Tensor conv2dInputGrad(Tensor gy, Tensor w, int inH, int inW, dev.backprop.ops.ConvOp.Params p) {
         int[] ws = w.shape();
+        if (gy.dim() != 4 || ws.length != 4) {
+            throw new IllegalArgumentException("conv2dInputGrad: gradient " + dev.backprop.Shape.str(gy.shape()) + " and weight "
+                    + dev.backprop.Shape.str(ws) + " must both have 4 dimensions");
+        }
         ConvGeometry g = ConvGeometry.of(new int[] {gy.size(0), ws[1] * p.groups(), inH, inW}, ws, p);
         checkConvGrad("conv2dInputGrad", gy, g);
         DType dt = DType.promote(gy.dtype(), w.dtype());
@@ -211,6 +215,10 @@ public interface Kernels {
 
     /** The gradient of conv2d with respect to its weight, of size (O, C/groups, kH, kW), for gy (N, O, OH, OW) and x. */
     default Tensor conv2dWeightGrad(Tensor gy, Tensor x, int kH, int kW, dev.backprop.ops.ConvOp.Params p) {
+        if (gy.dim() != 4 || x.dim() != 4) {
+            throw new IllegalArgumentException("conv2dWeightGrad: gradient " + dev.backprop.Shape.str(gy.shape()) + " and input "
+                    + dev.backprop.Shape.str(x.shape()) + " must both have 4 dimensions");
+        }
         ConvGeometry g = ConvGeometry.of(x.shape(), new int[] {gy.size(1), x.size(1) / p.groups(), kH, kW}, p);
         checkConvGrad("conv2dWeightGrad", gy, g);
         DType dt = DType.promote(gy.dtype(), x.dtype());
