@@ -25,6 +25,27 @@ final class GemmConv {
         return g.kh() == 1 && g.kw() == 1 && s[0] == 1 && s[1] == 1 && pd[0] == 0 && pd[1] == 0;
     }
 
+    /** dst[d, d + n) += src[s, s + n). */
+    interface Adder {
+        void add(float[] dst, int d, float[] src, int s, int n);
+    }
+
+    /** The Vector API adder where it runs, else the plain loop. */
+    static final Adder ADD = adder();
+
+    private static Adder adder() {
+        if (Kernels.vectorized()) {
+            try {
+                return (Adder) Class.forName("dev.backprop.kernels.VectorConvAdd").getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                // the plain loop below
+            }
+        }
+        return (dst, d, src, s, n) -> {
+            for (int t = 0; t < n; t++) dst[d + t] += src[s + t];
+        };
+    }
+
     /** Per-thread scratch for the unfolded input, reused across calls. */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
 
@@ -209,7 +230,7 @@ final class GemmConv {
                         if (hi < 0 || hi >= h) continue;
                         int dst = cOff + hi * w + w0, o = rowOff + i * ow;
                         if (s[1] == 1) {
-                            for (int j = jLo; j < jHi; j++) dx[dst + j] += col[o + j];
+                            if (jHi > jLo) ADD.add(dx, dst + jLo, col, o + jLo, jHi - jLo);
                         } else {
                             for (int j = jLo; j < jHi; j++) dx[dst + j * s[1]] += col[o + j];
                         }
@@ -268,11 +289,11 @@ final class GemmConv {
             }
             int first = rowOff + iLo * ow + jLo, n = rowOff + (iHi - 1) * ow + jHi - first;
             int dst = cOff + (iLo + h0) * w + w0 + jLo;
-            for (int t = 0; t < n; t++) dx[dst + t] += col[first + t];
+            ADD.add(dx, dst, col, first, n);
         } else {
             for (int i = iLo; i < iHi; i++) {
                 int o = rowOff + i * ow + jLo, dst = cOff + (i * sh + h0) * w + w0 + jLo;
-                for (int t = 0; t < jHi - jLo; t++) dx[dst + t] += col[o + t];
+                ADD.add(dx, dst, col, o, jHi - jLo);
             }
         }
     }

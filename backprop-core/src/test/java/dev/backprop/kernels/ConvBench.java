@@ -67,6 +67,11 @@ public final class ConvBench {
                     for (int n = 0; n < xs[0]; n++) GemmConv.im2col(xa, n * hw, geo, col);
                     return null;
                 }, 1));
+                float[] dxa = new float[x.storage().floats().length];
+                print(s[0], "col2im-only", timeMs(() -> {
+                    for (int n = 0; n < xs[0]; n++) GemmConv.col2im(col, geo, dxa, n * hw);
+                    return null;
+                }, 1));
                 print(s[0], "gemm-only", timeMs(() -> {
                     for (int n = 0; n < xs[0]; n++) k.gemm().sgemm(false, false, geo.o(), geo.positions(), geo.k(), wa, 0, geo.k(), col, 0,
                             geo.positions(), ya, 0, geo.positions(), false);
