@@ -62,6 +62,20 @@ class Mask:
         return self.values
 
 
+# ---- conv (begin)
+def conv_input_grad(g, w, input_size, **kw):
+    """The gradient of conv2d with respect to its input (a transposed convolution), differentiable in g and w."""
+    x = torch.zeros(input_size, dtype=g.dtype, requires_grad=True)
+    return torch.autograd.grad(F.conv2d(x, w, **kw), x, g, create_graph=True)[0]
+
+
+def conv_weight_grad(g, x, weight_size, **kw):
+    """The gradient of conv2d with respect to its weight, differentiable in g and x."""
+    w = torch.zeros(weight_size, dtype=g.dtype, requires_grad=True)
+    return torch.autograd.grad(F.conv2d(x, w, **kw), w, g, create_graph=True)[0]
+# ---- conv (end)
+
+
 D = 0.1  # distance kept from kinks
 
 CASES = [
@@ -212,6 +226,32 @@ CASES = [
     # ---- activations composed (a two-layer net as one function)
     ("mlp_tiny", lambda x, w1, b1, w2: torch.log_softmax(torch.tanh(x @ w1 + b1) @ w2, 1),
      [Fl((3, 4)), Fl((4, 5)), Fl((5,)), Fl((5, 2))]),
+    # ---- conv (begin)
+    ("conv2d_basic", lambda x, w, b: F.conv2d(x, w, b), [Fl((2, 3, 5, 5)), Fl((4, 3, 3, 3)), Fl((4,))]),
+    ("conv2d_nobias", lambda x, w: F.conv2d(x, w), [Fl((1, 2, 4, 4)), Fl((3, 2, 3, 3))]),
+    ("conv2d_padding", lambda x, w, b: F.conv2d(x, w, b, padding=1), [Fl((2, 2, 5, 5)), Fl((3, 2, 3, 3)), Fl((3,))]),
+    ("conv2d_stride", lambda x, w: F.conv2d(x, w, stride=2, padding=1), [Fl((1, 2, 7, 7)), Fl((2, 2, 3, 3))]),
+    ("conv2d_stride_asym", lambda x, w, b: F.conv2d(x, w, b, stride=(1, 2)), [Fl((1, 1, 10, 10)), Fl((2, 1, 3, 3)), Fl((2,))]),
+    ("conv2d_dilation", lambda x, w, b: F.conv2d(x, w, b, dilation=2), [Fl((1, 2, 7, 7)), Fl((2, 2, 3, 3)), Fl((2,))]),
+    ("conv2d_dilation_asym", lambda x, w: F.conv2d(x, w, padding=(1, 0), dilation=(1, 2)), [Fl((1, 1, 10, 10)), Fl((1, 1, 3, 3))]),
+    ("conv2d_groups", lambda x, w, b: F.conv2d(x, w, b, groups=2), [Fl((2, 4, 5, 5)), Fl((6, 2, 3, 3)), Fl((6,))]),
+    ("conv2d_depthwise", lambda x, w: F.conv2d(x, w, padding=1, groups=3), [Fl((1, 3, 5, 5)), Fl((3, 1, 3, 3))]),
+    ("conv2d_asym_kernel", lambda x, w, b: F.conv2d(x, w, b, padding=(1, 0)), [Fl((2, 2, 6, 5)), Fl((3, 2, 2, 3)), Fl((3,))]),
+    ("conv2d_1x1", lambda x, w, b: F.conv2d(x, w, b), [Fl((2, 3, 4, 4)), Fl((5, 3, 1, 1)), Fl((5,))]),
+    ("conv2d_full_window", lambda x, w: F.conv2d(x, w), [Fl((2, 2, 3, 3)), Fl((3, 2, 3, 3))]),
+    ("conv2d_mixed", lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=(1, 2), dilation=(2, 1), groups=2),
+     [Fl((2, 4, 8, 7)), Fl((4, 2, 3, 2)), Fl((4,))]),
+    ("conv2d_unbatched", lambda x, w, b: F.conv2d(x, w, b, padding=1), [Fl((3, 5, 5)), Fl((2, 3, 3, 3)), Fl((2,))]),
+    ("conv2d_two_layers", lambda x, w1, w2, b2: F.conv2d(torch.tanh(F.conv2d(x, w1, padding=1)), w2, b2, stride=2),
+     [Fl((2, 1, 6, 6)), Fl((3, 1, 3, 3)), Fl((2, 3, 3, 3)), Fl((2,))]),
+    ("conv1d_basic", lambda x, w, b: F.conv1d(x, w, b), [Fl((2, 3, 8)), Fl((4, 3, 3)), Fl((4,))]),
+    ("conv1d_stride_dilation", lambda x, w: F.conv1d(x, w, stride=2, padding=1, dilation=2), [Fl((1, 2, 10)), Fl((3, 2, 3))]),
+    ("conv1d_groups", lambda x, w, b: F.conv1d(x, w, b, padding=1, groups=2), [Fl((2, 4, 6)), Fl((4, 2, 2)), Fl((4,))]),
+    ("conv2d_input_grad", lambda g, w: conv_input_grad(g, w, (2, 2, 7, 7), stride=2, padding=1),
+     [Fl((2, 3, 4, 4)), Fl((3, 2, 3, 3))]),
+    ("conv2d_weight_grad", lambda g, x: conv_weight_grad(g, x, (4, 2, 3, 3), padding=1, groups=2),
+     [Fl((2, 4, 5, 5)), Fl((2, 4, 5, 5))]),
+    # ---- conv (end)
 ]
 
 

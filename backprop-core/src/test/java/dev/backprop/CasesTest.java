@@ -1784,4 +1784,123 @@ class CasesTest {
         }
     }
     // ---- poolbn (end)
+    // ---- conv (begin)
+    @Nested
+    @DisplayName("CONV-SHAPE: conv output size ⌊(L + 2p − d(k − 1) − 1)/s⌋ + 1 per axis; the input gradient has the input's shape")
+    class ConvShape {
+        static int[] ints(int... v) {
+            return v;
+        }
+
+        /** How many (output position, kernel tap) pairs read input position i: the input gradient of Σy with W = 1. */
+        static double[] reads(int len, int k, int s, int p, int d) {
+            int out = Math.floorDiv(len + 2 * p - d * (k - 1) - 1, s) + 1;
+            double[] c = new double[len];
+            for (int j = 0; j < out; j++) {
+                for (int a = 0; a < k; a++) {
+                    int i = j * s - p + a * d;
+                    if (i >= 0 && i < len) c[i]++;
+                }
+            }
+            return c;
+        }
+
+        @BothFloats
+        @DisplayName("CONV-SHAPE the README's three convolutions: 8×4, 8×6 and 2, gradients in the inputs' shapes")
+        void readme(DType dt) {
+            Tensor x = Tensor.ones(dt, 1, 1, 10, 10).requiresGrad(true), w = Tensor.ones(dt, 1, 1, 3, 3).requiresGrad(true);
+            Tensor y = Functional.conv2d(x, w, null, ints(1, 2), ints(0, 0), ints(1, 1), 1);
+            assertShape(ints(1, 1, 8, 4), y, "stride (1, 2)");
+            y.sum().backward();
+            assertShape(ints(1, 1, 10, 10), x.grad(), "input grad, stride (1, 2)");
+            assertShape(ints(1, 1, 3, 3), w.grad(), "weight grad, stride (1, 2)");
+            // Stride 2 over 10 columns with a 3-wide kernel never reads column 9: its gradient is 0.
+            assertEquals(0.0, x.grad().get(0, 0, 0, 9).item(), "unread column");
+            assertEquals(2.0, x.grad().get(0, 0, 0, 2).item(), "column 2 is read by two windows");
+
+            Tensor x2 = Tensor.ones(dt, 1, 1, 10, 10).requiresGrad(true);
+            Tensor y2 = Functional.conv2d(x2, w, null, ints(1, 1), ints(0, 0), ints(1, 2), 1);
+            assertShape(ints(1, 1, 8, 6), y2, "dilation (1, 2)");
+            y2.sum().backward();
+            assertShape(ints(1, 1, 10, 10), x2.grad(), "input grad, dilation (1, 2)");
+
+            Tensor x3 = Tensor.ones(dt, 1, 1, 6).requiresGrad(true), w3 = Tensor.ones(dt, 1, 1, 3).requiresGrad(true);
+            Tensor y3 = Functional.conv1d(x3, w3, null, 1, 0, 2, 1);
+            assertShape(ints(1, 1, 2), y3, "1-d, dilation 2");
+            assertClose(dt, d(3, 3), y3, "1-d values");
+            y3.sum().backward();
+            assertShape(ints(1, 1, 6), x3.grad(), "1-d input grad");
+            assertClose(dt, d(1, 1, 1, 1, 1, 1), x3.grad(), "each input read once");
+            assertShape(ints(1, 1, 3), w3.grad(), "1-d weight grad");
+
+            // The modules agree.
+            assertShape(ints(1, 2, 8, 4), new dev.backprop.nn.Conv2d(1, 2, ints(3, 3), ints(1, 2), ints(0, 0), ints(1, 1), 1, true, new Generator(1))
+                    .forward(Tensor.ones(1, 1, 10, 10)), "Conv2d module");
+            assertShape(ints(1, 2, 2), new dev.backprop.nn.Conv1d(1, 2, 3, 1, 0, 2, 1, true, new Generator(1)).forward(Tensor.ones(1, 1, 6)),
+                    "Conv1d module");
+        }
+
+        @BothFloats
+        @DisplayName("CONV-SHAPE every length, kernel, stride, padding and dilation (1-d, and 2-d with different axes)")
+        void everyGeometry(DType dt) {
+            java.util.Random r = new java.util.Random(11);
+            int[] lens = {1, 2, 3, 5, 6, 7, 10};
+            int valid = 0, invalid = 0;
+            for (int len : lens) for (int k = 1; k <= 3; k++) for (int s = 1; s <= 3; s++) for (int p = 0; p <= 1; p++) for (int dl = 1; dl <= 2; dl++) {
+                int out = Math.floorDiv(len + 2 * p - dl * (k - 1) - 1, s) + 1;
+                Tensor x = Tensor.ones(dt, 2, 1, len).requiresGrad(true), w = Tensor.ones(dt, 3, 1, k).requiresGrad(true);
+                String what = "1-d L " + len + ", k " + k + ", s " + s + ", p " + p + ", d " + dl;
+                if (out < 1) {
+                    int lenF = len, kF = k, sF = s, pF = p, dF = dl;
+                    String m = assertThrows(IllegalArgumentException.class, () -> Functional.conv1d(x, w, null, sF, pF, dF, 1), what).getMessage();
+                    assertTrue(m.startsWith("conv1d: input [2, 1, " + lenF + "] with kernel " + kF) && !m.contains("\n"), m);
+                    invalid++;
+                    continue;
+                }
+                Tensor y = Functional.conv1d(x, w, null, s, p, dl, 1);
+                assertShape(ints(2, 3, out), y, what);
+                y.sum().backward();
+                assertShape(x.shape(), x.grad(), what + " input grad");
+                assertShape(w.shape(), w.grad(), what + " weight grad");
+                double[] c = reads(len, k, s, p, dl);
+                double[] expected = new double[2 * len];
+                for (int i = 0; i < 2 * len; i++) expected[i] = 3 * c[i % len];
+                assertClose(dt, expected, x.grad(), what + " input grad values");
+                valid++;
+
+                // 2-d: this geometry on the height, a random other one on the width.
+                int lw = lens[r.nextInt(lens.length)], kw = 1 + r.nextInt(3), sw = 1 + r.nextInt(3), pw = r.nextInt(2), dw = 1 + r.nextInt(2);
+                int ow = Math.floorDiv(lw + 2 * pw - dw * (kw - 1) - 1, sw) + 1;
+                if (ow < 1) continue;
+                Tensor x2 = Tensor.ones(dt, 1, 2, len, lw).requiresGrad(true), w2 = Tensor.ones(dt, 2, 1, k, kw).requiresGrad(true);
+                Tensor y2 = Functional.conv2d(x2, w2, null, ints(s, sw), ints(p, pw), ints(dl, dw), 2);
+                String what2 = what + " × (W " + lw + ", k " + kw + ", s " + sw + ", p " + pw + ", d " + dw + ")";
+                assertShape(ints(1, 2, out, ow), y2, what2);
+                y2.sum().backward();
+                assertShape(x2.shape(), x2.grad(), what2 + " input grad");
+                assertShape(w2.shape(), w2.grad(), what2 + " weight grad");
+                double[] cw = reads(lw, kw, sw, pw, dw);
+                double[] e2 = new double[2 * len * lw];
+                for (int ch = 0; ch < 2; ch++) for (int i = 0; i < len; i++) for (int j = 0; j < lw; j++) e2[(ch * len + i) * lw + j] = c[i] * cw[j];
+                assertClose(dt, e2, x2.grad(), what2 + " input grad values");
+            }
+            assertTrue(valid > 100 && invalid > 10, valid + " valid, " + invalid + " rejected geometries");
+        }
+
+        @Test
+        @DisplayName("CONV-SHAPE an output below 1 is a one-line error naming the shapes, never an empty or negative shape")
+        void tooSmall() {
+            String m = assertThrows(IllegalArgumentException.class,
+                    () -> Functional.conv2d(Tensor.zeros(2, 3, 4, 4), Tensor.zeros(4, 3, 5, 5), null)).getMessage();
+            assertEquals("conv2d: input [2, 3, 4, 4] with kernel 5×5, padding 0, dilation 1 gives an output of 0×0; "
+                    + "pad the input or use a smaller kernel", m);
+            m = assertThrows(IllegalArgumentException.class, () -> Functional.conv2d(Tensor.zeros(1, 1, 10, 3), Tensor.zeros(1, 1, 3, 3), null,
+                    ints(1, 1), ints(0, 0), ints(1, 2), 1)).getMessage();
+            assertTrue(m.contains("[1, 1, 10, 3]") && m.contains("gives an output of 8×-1"), m);
+            // With padding it fits: 4 + 2·1 − 5 + 1 = 2.
+            assertShape(ints(2, 4, 2, 2), Functional.conv2d(Tensor.zeros(2, 3, 4, 4), Tensor.zeros(4, 3, 5, 5), null,
+                    ints(1, 1), ints(1, 1), ints(1, 1), 1), "padded");
+        }
+    }
+    // ---- conv (end)
 }

@@ -221,6 +221,35 @@ final class OpCatalog {
             }
         });
         // ---- poolbn (end)
+        // ---- conv (begin)
+        add("conv2d_basic", x -> Functional.conv2d(x[0], x[1], x[2]));
+        add("conv2d_nobias", x -> Functional.conv2d(x[0], x[1], null));
+        add("conv2d_padding", x -> Functional.conv2d(x[0], x[1], x[2], ints(1, 1), ints(1, 1), ints(1, 1), 1));
+        add("conv2d_stride", x -> Functional.conv2d(x[0], x[1], null, ints(2, 2), ints(1, 1), ints(1, 1), 1));
+        add("conv2d_stride_asym", x -> Functional.conv2d(x[0], x[1], x[2], ints(1, 2), ints(0, 0), ints(1, 1), 1));
+        add("conv2d_dilation", x -> Functional.conv2d(x[0], x[1], x[2], ints(1, 1), ints(0, 0), ints(2, 2), 1));
+        add("conv2d_dilation_asym", x -> Functional.conv2d(x[0], x[1], null, ints(1, 1), ints(1, 0), ints(1, 2), 1));
+        add("conv2d_groups", x -> Functional.conv2d(x[0], x[1], x[2], ints(1, 1), ints(0, 0), ints(1, 1), 2));
+        add("conv2d_depthwise", x -> Functional.conv2d(x[0], x[1], null, ints(1, 1), ints(1, 1), ints(1, 1), 3));
+        add("conv2d_asym_kernel", x -> Functional.conv2d(x[0], x[1], x[2], ints(1, 1), ints(1, 0), ints(1, 1), 1));
+        add("conv2d_1x1", x -> Functional.conv2d(x[0], x[1], x[2]));
+        add("conv2d_full_window", x -> Functional.conv2d(x[0], x[1], null));
+        add("conv2d_mixed", x -> Functional.conv2d(x[0], x[1], x[2], ints(2, 1), ints(1, 2), ints(2, 1), 2));
+        add("conv2d_unbatched", x -> Functional.conv2d(x[0], x[1], x[2], ints(1, 1), ints(1, 1), ints(1, 1), 1));
+        add("conv2d_two_layers", x -> Functional.conv2d(Functional.conv2d(x[0], x[1], null, ints(1, 1), ints(1, 1), ints(1, 1), 1).tanh(),
+                x[2], x[3], ints(2, 2), ints(0, 0), ints(1, 1), 1));
+        add("conv1d_basic", x -> Functional.conv1d(x[0], x[1], x[2], 1, 0, 1, 1));
+        add("conv1d_stride_dilation", x -> Functional.conv1d(x[0], x[1], null, 2, 1, 2, 1));
+        add("conv1d_groups", x -> Functional.conv1d(x[0], x[1], x[2], 1, 1, 1, 2));
+        add("conv2d_input_grad", x -> Backprop.apply(new dev.backprop.ops.ConvOp.Conv2dInputGrad(
+                new dev.backprop.ops.ConvOp.Params(ints(2, 2), ints(1, 1), ints(1, 1), 1), 7, 7), x[0], x[1]));
+        add("conv2d_weight_grad", x -> Backprop.apply(new dev.backprop.ops.ConvOp.Conv2dWeightGrad(
+                new dev.backprop.ops.ConvOp.Params(ints(1, 1), ints(1, 1), ints(1, 1), 2), 3, 3), x[0], x[1]));
+        // ---- conv (end)
+    }
+
+    private static int[] ints(int... v) {
+        return v;
     }
 
     // ---- poolbn (begin)

@@ -240,4 +240,106 @@ public interface Kernels {
         }
     }
     // ---- poolbn (end)
+    // ---- conv (begin)
+
+    /**
+     * conv2d(x, W) for x (N, C, H, W) and W (O, C/groups, KH, KW) (see {@link dev.backprop.ops.ConvOp}); float32
+     * with float64 gives float64. The reference loops define it; where the kernels' GEMM is not the reference one,
+     * float32 runs as im2col + GEMM ({@link GemmConv}).
+     */
+    default Tensor conv2d(Tensor x, Tensor w, dev.backprop.ops.ConvOp.Params p) {
+        ConvGeometry g = ConvGeometry.of(x.shape(), w.shape(), p);
+        DType dt = DType.promote(x.dtype(), w.dtype());
+        Tensor xc = convOperand(this, x, dt), wc = convOperand(this, w, dt);
+        return fastConv(this, dt) ? GemmConv.forward(gemm(), xc, wc, g) : ReferenceConv.forward(xc, wc, g, dt);
+    }
+
+    /** The gradient of conv2d with respect to its input, of size (N, C, inH, inW), for gy (N, O, OH, OW) and W. */
+    default Tensor conv2dInputGrad(Tensor gy, Tensor w, int inH, int inW, dev.backprop.ops.ConvOp.Params p) {
+        int[] ws = w.shape();
+        if (gy.dim() != 4 || ws.length != 4) {
+            throw new IllegalArgumentException("conv2dInputGrad: gradient " + dev.backprop.Shape.str(gy.shape()) + " and weight "
+                    + dev.backprop.Shape.str(ws) + " must both have 4 dimensions");
+        }
+        ConvGeometry g = ConvGeometry.of(new int[] {gy.size(0), ws[1] * p.groups(), inH, inW}, ws, p);
+        checkConvGrad("conv2dInputGrad", gy, g);
+        DType dt = DType.promote(gy.dtype(), w.dtype());
+        Tensor gc = convOperand(this, gy, dt), wc = convOperand(this, w, dt);
+        return fastConv(this, dt) ? GemmConv.inputGrad(gemm(), gc, wc, g) : ReferenceConv.inputGrad(gc, wc, g, dt);
+    }
+
+    /** The gradient of conv2d with respect to its weight, of size (O, C/groups, kH, kW), for gy (N, O, OH, OW) and x. */
+    default Tensor conv2dWeightGrad(Tensor gy, Tensor x, int kH, int kW, dev.backprop.ops.ConvOp.Params p) {
+        if (gy.dim() != 4 || x.dim() != 4) {
+            throw new IllegalArgumentException("conv2dWeightGrad: gradient " + dev.backprop.Shape.str(gy.shape()) + " and input "
+                    + dev.backprop.Shape.str(x.shape()) + " must both have 4 dimensions");
+        }
+        ConvGeometry g = ConvGeometry.of(x.shape(), new int[] {gy.size(1), x.size(1) / p.groups(), kH, kW}, p);
+        checkConvGrad("conv2dWeightGrad", gy, g);
+        DType dt = DType.promote(gy.dtype(), x.dtype());
+        Tensor gc = convOperand(this, gy, dt), xc = convOperand(this, x, dt);
+        return fastConv(this, dt) ? GemmConv.weightGrad(gemm(), gc, xc, g) : ReferenceConv.weightGrad(gc, xc, g, dt);
+    }
+
+    private static boolean fastConv(Kernels k, DType dt) {
+        return dt == DType.FLOAT32 && !(k.gemm() instanceof ReferenceGemm);
+    }
+
+    private static Tensor convOperand(Kernels k, Tensor t, DType dt) {
+        if (!t.dtype().isFloating()) {
+            throw new IllegalArgumentException("conv2d: needs float32 or float64 tensors, got " + t.dtype());
+        }
+        Tensor c = t.dtype() == dt ? t : k.cast(t, dt);
+        return c.isContiguous() ? c : k.contiguous(c);
+    }
+
+    private static void checkConvGrad(String op, Tensor gy, ConvGeometry g) {
+        if (!java.util.Arrays.equals(gy.shape(), g.outShape())) {
+            throw new IllegalArgumentException(op + ": gradient " + dev.backprop.Shape.str(gy.shape()) + " does not match the output "
+                    + dev.backprop.Shape.str(g.outShape()) + " of the convolution");
+        }
+    }
+
+    /**
+     * Runs the convolution kernels (forward, input and weight gradients; with and without unfolding, strided,
+     * grouped; on the shapes of a small CNN) until {@code stop} says so or the JIT has had a few seconds, so
+     * that the first training steps of a CNN do not run interpreted Vector API code. Does nothing without the
+     * vector kernels.
+     */
+    static void warmUpConvolution(java.util.function.BooleanSupplier stop) {
+        if (!vectorized()) return;
+        Kernels k = FAST;
+        dev.backprop.ops.ConvOp.Params pad1 = new dev.backprop.ops.ConvOp.Params(new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1);
+        dev.backprop.ops.ConvOp.Params odd = new dev.backprop.ops.ConvOp.Params(new int[] {2, 1}, new int[] {0, 2}, new int[] {1, 2}, 2);
+        dev.backprop.ops.ConvOp.Params one = dev.backprop.ops.ConvOp.Params.defaults();
+        dev.backprop.ops.ConvOp.Params stride2 = new dev.backprop.ops.ConvOp.Params(new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1}, 1);
+        Tensor[][] shapes = { // cnn-bn's two convolutions, 3×3 with padding 1 (each tap one block copy)
+            {Tensor.zeros(8, 1, 28, 28), Tensor.zeros(32, 1, 3, 3)},
+            {Tensor.zeros(8, 32, 14, 14), Tensor.zeros(64, 32, 3, 3)},
+        };
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (!stop.getAsBoolean() && System.nanoTime() < end) {
+            for (Tensor[] s : shapes) {
+                Tensor y = k.conv2d(s[0], s[1], pad1);
+                k.conv2dInputGrad(y, s[1], s[0].size(2), s[0].size(3), pad1);
+                k.conv2dWeightGrad(y, s[0], 3, 3, pad1);
+            }
+            Tensor x = Tensor.zeros(2, 4, 9, 7), w = Tensor.zeros(6, 2, 2, 3); // strided, dilated, grouped
+            Tensor y = k.conv2d(x, w, odd);
+            k.conv2dInputGrad(y, w, 9, 7, odd);
+            k.conv2dWeightGrad(y, x, 2, 3, odd);
+            Tensor w3 = Tensor.zeros(3, 4, 3, 3); // no padding: rows unfolded one by one
+            Tensor y3 = k.conv2d(x, w3, one);
+            k.conv2dInputGrad(y3, w3, 9, 7, one);
+            k.conv2dWeightGrad(y3, x, 3, 3, one);
+            Tensor y4 = k.conv2d(x, w3, stride2); // strided across: columns gathered one by one
+            k.conv2dInputGrad(y4, w3, 9, 7, stride2);
+            k.conv2dWeightGrad(y4, x, 3, 3, stride2);
+            Tensor w1 = Tensor.zeros(5, 4, 1, 1); // 1×1: no unfolding
+            Tensor y1 = k.conv2d(x, w1, one);
+            k.conv2dInputGrad(y1, w1, 9, 7, one);
+            k.conv2dWeightGrad(y1, x, 1, 1, one);
+        }
+    }
+    // ---- conv (end)
 }

@@ -376,4 +376,87 @@ public final class Functional {
         return x.mul(Tensor.of(m, ms).toType(x.dtype()));
     }
     // ---- poolbn (end)
+    // ---- conv (begin)
+
+    /**
+     * 2-d convolution as PyTorch's {@code F.conv2d}: x (N, C, H, W) or unbatched (C, H, W), weight
+     * (O, C/groups, KH, KW), bias (O) or null; output (N, O, OH, OW) with
+     * OH = ⌊(H + 2·padding₀ − dilation₀·(KH − 1) − 1) / stride₀⌋ + 1 (likewise OW). stride, padding and dilation
+     * are (height, width); the bias is added by broadcasting.
+     */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        dev.backprop.ops.ConvOp.Params p = new dev.backprop.ops.ConvOp.Params(stride, padding, dilation, groups);
+        if ((x.dim() != 3 && x.dim() != 4) || weight.dim() != 4) {
+            throw new IllegalArgumentException("conv2d: expects input (N, C, H, W) or (C, H, W) and weight (O, C/groups, KH, KW), got input "
+                    + Shape.str(x.shape()) + " and weight " + Shape.str(weight.shape()));
+        }
+        if (x.dim() == 3) {
+            return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0);
+        }
+        checkConv("conv2d", x, weight, bias, p, "×");
+        Tensor y = Backprop.apply(new dev.backprop.ops.ConvOp.Conv2d(p), x, weight);
+        return bias == null ? y : y.add(bias.reshape(1, -1, 1, 1));
+    }
+
+    /** conv2d with stride 1, no padding, dilation 1, one group. */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias) {
+        return conv2d(x, weight, bias, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1);
+    }
+
+    /**
+     * 1-d convolution as PyTorch's {@code F.conv1d}: x (N, C, L) or unbatched (C, L), weight (O, C/groups, K), bias
+     * (O) or null; output (N, O, ⌊(L + 2·padding − dilation·(K − 1) − 1) / stride⌋ + 1). Runs as a 2-d convolution
+     * of height 1.
+     */
+    public static Tensor conv1d(Tensor x, Tensor weight, Tensor bias, int stride, int padding, int dilation, int groups) {
+        if (x.dim() == 2) {
+            return conv1d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0);
+        }
+        dev.backprop.ops.ConvOp.Params p = new dev.backprop.ops.ConvOp.Params(new int[] {1, stride}, new int[] {0, padding}, new int[] {1, dilation}, groups);
+        if (x.dim() != 3 || weight.dim() != 3) {
+            throw new IllegalArgumentException("conv1d: expects input (N, C, L) or (C, L) and weight (O, C/groups, K), got input "
+                    + Shape.str(x.shape()) + " and weight " + Shape.str(weight.shape()));
+        }
+        checkConv("conv1d", x.unsqueeze(2), weight.unsqueeze(2), bias, p, null);
+        Tensor y = Backprop.apply(new dev.backprop.ops.ConvOp.Conv2d(p), x.unsqueeze(2), weight.unsqueeze(2)).squeeze(2);
+        return bias == null ? y : y.add(bias.reshape(1, -1, 1));
+    }
+
+    /** One-line errors for a convolution's shapes; {@code times} null means 1-d (messages speak of lengths). */
+    private static void checkConv(String op, Tensor x, Tensor w, Tensor b, dev.backprop.ops.ConvOp.Params p, String times) {
+        boolean one = times == null;
+        String xs = Shape.str(one ? x.squeeze(2).shape() : x.shape()), ws = Shape.str(one ? w.squeeze(2).shape() : w.shape());
+        if (x.dim() != 4 || w.dim() != 4) {
+            throw new IllegalArgumentException(op + ": expects input (N, C, H, W) or (C, H, W) and weight (O, C/groups, KH, KW), got input "
+                    + xs + " and weight " + ws);
+        }
+        int g = p.groups(), c = x.size(1), o = w.size(0);
+        if (c % g != 0 || o % g != 0) {
+            throw new IllegalArgumentException(op + ": input " + xs + " and weight " + ws + ": " + g
+                    + " groups must divide both the input channels (" + c + ") and the output channels (" + o + ")");
+        }
+        if (w.size(1) * g != c) {
+            throw new IllegalArgumentException(op + ": input " + xs + " has " + c + " channels but weight " + ws + " expects "
+                    + w.size(1) * g + (g > 1 ? " (" + w.size(1) + " per group × " + g + " groups)" : "")
+                    + "; the weight's second dimension is in-channels / groups");
+        }
+        if (b != null && (b.dim() != 1 || b.size(0) != o)) {
+            throw new IllegalArgumentException(op + ": bias " + Shape.str(b.shape()) + " does not fit weight " + ws
+                    + " (expects [" + o + "])");
+        }
+        int oh = p.outSize(0, x.size(2), w.size(2)), ow = p.outSize(1, x.size(3), w.size(3));
+        if (oh < 1 || ow < 1) {
+            String msg = one
+                    ? op + ": input " + xs + " with kernel " + w.size(3) + ", padding " + p.padding()[1] + ", dilation "
+                      + p.dilation()[1] + " gives an output of " + ow
+                    : op + ": input " + xs + " with kernel " + w.size(2) + times + w.size(3) + ", padding " + pair(p.padding())
+                      + ", dilation " + pair(p.dilation()) + " gives an output of " + oh + times + ow;
+            throw new IllegalArgumentException(msg + "; pad the input or use a smaller kernel");
+        }
+    }
+
+    private static String pair(int[] v) {
+        return v[0] == v[1] ? String.valueOf(v[0]) : "(" + v[0] + ", " + v[1] + ")";
+    }
+    // ---- conv (end)
 }

@@ -20,10 +20,7 @@ import java.util.Locale;
  * packages only inside a named module, and backprop must also work from the class path.
  */
 public sealed interface Op permits UnaryOp, BinaryOp, ReduceOp, SoftmaxOp, MovementOp, IndexOp, MatMulOp, LossOp,
-        // ---- poolbn (begin)
-        PoolOp, NormOp
-        // ---- poolbn (end)
-        {
+        PoolOp, NormOp, ConvOp {
 
     /** Computes the output from the inputs' values. Called with grad mode off; records nothing. */
     Tensor forward(Tensor[] inputs);
