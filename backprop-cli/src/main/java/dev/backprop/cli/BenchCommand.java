@@ -453,7 +453,7 @@ final class BenchCommand implements Main.Command {
         int timedSteps = (timed.size() + batch - 1) / batch;
         Objective objective = Objective.of("cross-entropy", data.numClasses(), data.outputSize(), 0);
         Generator gen = new Generator(seed);
-        Sequential model = TrainCommand.modelSpec(w.preset(), data, objective, "relu", 0).build(gen.split());
+        Sequential model = TrainCommand.modelSpec(w.preset(), data, objective, "relu", Double.NaN).build(gen.split());
         Adam opt = new Adam(model.parameters(), lr);
         Generator shuffle = gen.split();
 

@@ -15,6 +15,7 @@ import dev.backprop.io.ModelSpec;
 import dev.backprop.kernels.Kernels;
 import dev.backprop.kernels.Parallel;
 import dev.backprop.nn.Init;
+import dev.backprop.nn.Conv2d;
 import dev.backprop.nn.Linear;
 import dev.backprop.nn.Module;
 import dev.backprop.nn.Sequential;
@@ -65,7 +66,7 @@ final class TrainCommand implements Main.Command {
 
     static final List<Opt> OPTIONS = List.of(
             Opt.value("data", "NAME", "digits, fashion-mnist, mnist, xor, a directory of IDX files, or a .csv file", "digits"),
-            Opt.value("model", "SPEC", "a preset (mlp, mlp:256,128, linear) or a JSON model file", "per data set"),
+            Opt.value("model", "SPEC", "a preset: " + ModelSpec.PRESETS + "; or a JSON model file", "per data set"),
             Opt.value("activation", "NAME", "relu, leaky-relu, sigmoid, tanh, gelu", "relu"),
             Opt.value("init", "NAME", "default (PyTorch's uniform), xavier-uniform, xavier-normal, kaiming-uniform, kaiming-normal", "default"),
             Opt.value("loss", "NAME", Objective.NAMES, "cross-entropy; mse for regression"),
@@ -76,7 +77,7 @@ final class TrainCommand implements Main.Command {
             Opt.value("schedule", "NAME", String.join(", ", SCHEDULES), "none"),
             Opt.value("epochs", "N", "passes over the training data", "per data set"),
             Opt.value("batch-size", "N", "examples per step", "per data set"),
-            Opt.value("dropout", "P", "drop probability after each hidden layer", "0"),
+            Opt.value("dropout", "P", "drop probability after each hidden layer", "0; cnn-bn 0.25"),
             Opt.value("label-smoothing", "X", "label smoothing for cross-entropy", "0"),
             Opt.value("clip-norm", "X", "clip the global gradient norm to X", "off"),
             Opt.value("clip-value", "X", "clamp each gradient element to [-X, X]", "off"),
@@ -149,8 +150,9 @@ final class TrainCommand implements Main.Command {
         if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
             throw new UserError("train: --label-smoothing must be in [0, 1), got " + o.get("label-smoothing"));
         }
-        double dropout = o.doubleValue("dropout", 0);
-        if (!(dropout >= 0 && dropout < 1)) throw new UserError("train: --dropout is a drop probability in [0, 1), got " + dropout);
+        // NaN: the preset's own (0.25 in cnn-bn, as the issue's architecture has; 0 elsewhere).
+        double dropout = o.has("dropout") ? o.doubleValue("dropout", 0) : Double.NaN;
+        if (o.has("dropout") && !(dropout >= 0 && dropout < 1)) throw new UserError("train: --dropout is a drop probability in [0, 1), got " + dropout);
         int earlyStopArg = o.intValue("early-stop", 0);
         // A validation split is taken only when something decides on it (early stopping, a plateau schedule) or
         // when asked; otherwise the whole training set trains and the curves follow the test set, as in PyTorch's
@@ -168,7 +170,7 @@ final class TrainCommand implements Main.Command {
         Task task = o.has("task") ? Task.parse(o.get("task")) : null;
         LabeledData data;
         // The GEMM kernels compile on the idle core while the data loads (reading is one stream per file).
-        try (Kernels.WarmUp warming = Kernels.warmUpInBackground()) {
+        try (Kernels.WarmUp warming = Kernels.warmUpInBackground(looksConvolutional(o.get("model", d.model())))) {
             data = DataSets.load(dataName, new LoadOptions(o.get("label"), task, 0.2, seed, false));
         }
         Csv.Table csvTable = isCsv(dataName) ? Csv.read(Path.of(dataName), o.get("label"), task) : null;
@@ -248,7 +250,10 @@ final class TrainCommand implements Main.Command {
         Sequential model = spec.build(gen.split());
         if (init != Init.Scheme.DEFAULT) {
             Generator ig = gen.split();
-            for (Module m : model.layers()) if (m instanceof Linear l) Init.apply(init, l.weight(), l.bias(), ig);
+            for (Module m : model.layers()) {
+                if (m instanceof Linear l) Init.apply(init, l.weight(), l.bias(), ig);
+                if (m instanceof Conv2d c) Init.apply(init, c.weight(), c.bias(), ig);
+            }
         }
 
         Optimizer opt = optimizer(optName, model, o, d.sgdLr());
@@ -301,7 +306,8 @@ final class TrainCommand implements Main.Command {
                 : valSplit + " of the training data (" + validation.size() + " examples)");
         settings.put("normalization", norm == null ? "none" : norm.toString());
         settings.put("augmentation", augmentation == null ? "none" : augmentation.toString());
-        settings.put("dropout", String.valueOf(dropout));
+        settings.put("dropout", String.valueOf(spec.layers().stream().filter(l -> l.type().startsWith("dropout"))
+                .mapToDouble(l -> l.doubleArg("p")).findFirst().orElse(0)));
         for (String k : List.of("clip-norm", "clip-value", "l1", "l2", "label-smoothing", "early-stop")) {
             if (o.has(k)) settings.put(k, o.get(k));
         }
@@ -455,6 +461,18 @@ final class TrainCommand implements Main.Command {
             case "plateau" -> new ReduceLROnPlateau(opt).factor(0.1).patience(2);
             default -> throw new UserError("train: unknown schedule " + name);
         };
+    }
+
+    /** A guess, before the data is loaded, that {@code --model} names a CNN (so its kernels warm up meanwhile). */
+    static boolean looksConvolutional(String modelArg) {
+        String m = modelArg.trim().toLowerCase(Locale.ROOT);
+        if (m.equals("lenet") || m.equals("cnn-bn")) return true;
+        try {
+            return m.endsWith(".json") && Files.size(Path.of(modelArg)) < 1 << 20
+                    && Files.readString(Path.of(modelArg), StandardCharsets.UTF_8).contains("\"conv");
+        } catch (IOException | RuntimeException e) {
+            return false; // reported properly when the model is read
+        }
     }
 
     /** Whether the model has a convolution (its input is an image, not a vector of features). */

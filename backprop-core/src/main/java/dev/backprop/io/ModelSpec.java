@@ -3,7 +3,15 @@ package dev.backprop.io;
 import dev.backprop.Generator;
 import dev.backprop.Shape;
 import dev.backprop.nn.Activation;
+import dev.backprop.nn.AdaptiveAvgPool2d;
+import dev.backprop.nn.AvgPool2d;
+import dev.backprop.nn.BatchNorm;
+import dev.backprop.nn.BatchNorm1d;
+import dev.backprop.nn.BatchNorm2d;
+import dev.backprop.nn.Conv2d;
 import dev.backprop.nn.Dropout;
+import dev.backprop.nn.Dropout2d;
+import dev.backprop.nn.MaxPool2d;
 import dev.backprop.nn.Flatten;
 import dev.backprop.nn.Init;
 import dev.backprop.nn.Linear;
@@ -89,6 +97,12 @@ public final class ModelSpec {
         /** A boolean argument. */
         public boolean boolArg(String name) {
             return (Boolean) arg(name);
+        }
+
+        /** A pair argument (height, width), such as a kernel size. */
+        public int[] pairArg(String name) {
+            List<?> l = (List<?>) arg(name);
+            return new int[] {((Number) l.get(0)).intValue(), ((Number) l.get(1)).intValue()};
         }
 
         private Object arg(String name) {
@@ -191,7 +205,172 @@ public final class ModelSpec {
                     a -> a.real("p", 0.5, p -> p >= 0 && p < 1, "a drop probability in [0, 1)"),
                     m -> args("p", ((Dropout) m).p()),
                     (l, g, i) -> new Dropout(l.doubleArg("p"), g),
-                    SAME));
+                    SAME),
+            new Kind("conv2d", Conv2d.class,
+                    a -> {
+                        a.positiveInt("in_channels");
+                        a.positiveInt("out_channels");
+                        int[] k = a.pair("kernel_size", null, 1);
+                        a.pair("stride", new int[] {1, 1}, 1);
+                        a.pair("padding", new int[] {0, 0}, 0);
+                        a.pair("dilation", new int[] {1, 1}, 1);
+                        a.integer("groups", 1);
+                        a.bool("bias", true);
+                        a.check(k != null, "kernel_size", "missing; expected a positive integer or [height, width]");
+                        int groups = (Integer) a.value("groups");
+                        a.check(groups >= 1, "groups", "expected a positive integer, got " + groups);
+                        a.check((Integer) a.value("in_channels") % groups == 0 && (Integer) a.value("out_channels") % groups == 0,
+                                "groups", "in_channels " + a.value("in_channels") + " and out_channels " + a.value("out_channels")
+                                        + " must both be divisible by groups " + groups);
+                    },
+                    m -> {
+                        Conv2d c = (Conv2d) m;
+                        return args("in_channels", c.inChannels(), "out_channels", c.outChannels(),
+                                "kernel_size", pair(c.kernelSize()), "stride", pair(c.stride()), "padding", pair(c.padding()),
+                                "dilation", pair(c.dilation()), "groups", c.groups(), "bias", c.hasBias());
+                    },
+                    (l, g, i) -> new Conv2d(l.intArg("in_channels"), l.intArg("out_channels"), l.pairArg("kernel_size"),
+                            l.pairArg("stride"), l.pairArg("padding"), l.pairArg("dilation"), l.intArg("groups"),
+                            l.boolArg("bias"), g),
+                    (l, in) -> {
+                        int c = l.intArg("in_channels");
+                        if (in.length != 3 || in[0] != c) {
+                            throw new IllegalArgumentException("expects images of shape [" + c + ", height, width], but receives "
+                                    + Shape.str(in));
+                        }
+                        int[] hw = window(l, in, "kernel_size", l.pairArg("stride"), l.pairArg("dilation"));
+                        return new int[] {l.intArg("out_channels"), hw[0], hw[1]};
+                    }),
+            new Kind("max_pool2d", MaxPool2d.class,
+                    a -> {
+                        int[] k = a.pair("kernel_size", null, 1);
+                        a.check(k != null, "kernel_size", "missing; expected a positive integer or [height, width]");
+                        a.pair("stride", k, 1);
+                        int[] p = a.pair("padding", new int[] {0, 0}, 0);
+                        a.pair("dilation", new int[] {1, 1}, 1);
+                        a.check(2 * p[0] <= k[0] && 2 * p[1] <= k[1], "padding",
+                                "must be at most half the kernel size " + Shape.str(k) + ", got " + Shape.str(p));
+                    },
+                    m -> {
+                        MaxPool2d p = (MaxPool2d) m;
+                        return args("kernel_size", pair(p.kernelSize()), "stride", pair(p.stride()), "padding", pair(p.padding()),
+                                "dilation", pair(p.dilation()));
+                    },
+                    (l, g, i) -> new MaxPool2d(l.pairArg("kernel_size"), l.pairArg("stride"), l.pairArg("padding"),
+                            l.pairArg("dilation")),
+                    (l, in) -> pooled(l, in, l.pairArg("dilation"))),
+            new Kind("avg_pool2d", AvgPool2d.class,
+                    a -> {
+                        int[] k = a.pair("kernel_size", null, 1);
+                        a.check(k != null, "kernel_size", "missing; expected a positive integer or [height, width]");
+                        a.pair("stride", k, 1);
+                        int[] p = a.pair("padding", new int[] {0, 0}, 0);
+                        a.bool("count_include_pad", true);
+                        a.check(2 * p[0] <= k[0] && 2 * p[1] <= k[1], "padding",
+                                "must be at most half the kernel size " + Shape.str(k) + ", got " + Shape.str(p));
+                    },
+                    m -> {
+                        AvgPool2d p = (AvgPool2d) m;
+                        return args("kernel_size", pair(p.kernelSize()), "stride", pair(p.stride()), "padding", pair(p.padding()),
+                                "count_include_pad", p.countIncludePad());
+                    },
+                    (l, g, i) -> new AvgPool2d(l.pairArg("kernel_size"), l.pairArg("stride"), l.pairArg("padding"),
+                            l.boolArg("count_include_pad")),
+                    (l, in) -> pooled(l, in, new int[] {1, 1})),
+            new Kind("adaptive_avg_pool2d", AdaptiveAvgPool2d.class,
+                    a -> {
+                        int[] o = a.pair("output_size", new int[] {1, 1}, 1);
+                        a.check(o != null, "output_size", "expected a positive integer or [height, width]");
+                    },
+                    m -> args("output_size", pair(((AdaptiveAvgPool2d) m).outputSize())),
+                    (l, g, i) -> new AdaptiveAvgPool2d(l.pairArg("output_size")[0], l.pairArg("output_size")[1]),
+                    (l, in) -> {
+                        if (in.length != 3) {
+                            throw new IllegalArgumentException("expects images of shape [channels, height, width], but receives "
+                                    + Shape.str(in));
+                        }
+                        int[] o = l.pairArg("output_size");
+                        return new int[] {in[0], o[0], o[1]};
+                    }),
+            batchNormKind("batch_norm1d", BatchNorm1d.class, 1),
+            batchNormKind("batch_norm2d", BatchNorm2d.class, 2),
+            new Kind("dropout2d", Dropout2d.class,
+                    a -> a.real("p", 0.5, p -> p >= 0 && p < 1, "a drop probability in [0, 1)"),
+                    m -> args("p", ((Dropout2d) m).p()),
+                    (l, g, i) -> new Dropout2d(l.doubleArg("p"), g),
+                    (l, in) -> {
+                        if (in.length != 3) {
+                            throw new IllegalArgumentException("drops whole channels of images [channels, height, width], but "
+                                    + "receives " + Shape.str(in) + "; use dropout for other shapes");
+                        }
+                        return in;
+                    }));
+
+    /** Batch norm over the channels of [C] or [C, L] (1d) or [C, H, W] (2d) examples. */
+    private static Kind batchNormKind(String type, Class<? extends BatchNorm> cls, int dims) {
+        return new Kind(type, cls,
+                a -> {
+                    a.positiveInt("num_features");
+                    a.real("eps", 1e-5, e -> e > 0 && Double.isFinite(e), "a positive number");
+                    a.realOrNull("momentum", 0.1, m -> m >= 0 && m <= 1, "a number in [0, 1], or null for a cumulative average");
+                    a.bool("affine", true);
+                    a.bool("track_running_stats", true);
+                },
+                m -> {
+                    BatchNorm b = (BatchNorm) m;
+                    return args("num_features", b.numFeatures(), "eps", b.eps(), "momentum", b.momentum(),
+                            "affine", b.affine(), "track_running_stats", b.trackRunningStats());
+                },
+                (l, g, i) -> {
+                    Double momentum = (Double) l.args().get("momentum");
+                    return dims == 1
+                            ? new BatchNorm1d(l.intArg("num_features"), l.doubleArg("eps"), momentum, l.boolArg("affine"),
+                                    l.boolArg("track_running_stats"))
+                            : new BatchNorm2d(l.intArg("num_features"), l.doubleArg("eps"), momentum, l.boolArg("affine"),
+                                    l.boolArg("track_running_stats"));
+                },
+                (l, in) -> {
+                    int c = l.intArg("num_features");
+                    boolean rankOk = dims == 1 ? in.length == 1 || in.length == 2 : in.length == 3;
+                    if (!rankOk || in[0] != c) {
+                        throw new IllegalArgumentException("expects examples of shape "
+                                + (dims == 1 ? "[" + c + "] or [" + c + ", length]" : "[" + c + ", height, width]")
+                                + ", but receives " + Shape.str(in));
+                    }
+                    return in;
+                });
+    }
+
+    private static List<Integer> pair(int[] v) {
+        return List.of(v[0], v[1]);
+    }
+
+    /** The output height and width of a sliding window (convolution or pooling) over [C, H, W]. */
+    private static int[] window(Layer l, int[] in, String kernelKey, int[] stride, int[] dilation) {
+        int[] k = l.pairArg(kernelKey);
+        int[] p = l.pairArg("padding");
+        int[] out = new int[2];
+        for (int j = 0; j < 2; j++) {
+            long span = (long) dilation[j] * (k[j] - 1) + 1;
+            long room = (long) in[1 + j] + 2L * p[j] - span;
+            if (room < 0) {
+                throw new IllegalArgumentException("a window of " + Shape.str(k) + " (dilation " + Shape.str(dilation)
+                        + ", padding " + Shape.str(p) + ") does not fit in an image of " + in[1] + "×" + in[2]
+                        + "; use a smaller kernel, more padding, or a larger input");
+            }
+            out[j] = (int) (room / stride[j] + 1);
+        }
+        return out;
+    }
+
+    private static int[] pooled(Layer l, int[] in, int[] dilation) {
+        if (in.length != 3) {
+            throw new IllegalArgumentException("expects images of shape [channels, height, width], but receives "
+                    + Shape.str(in));
+        }
+        int[] hw = window(l, in, "kernel_size", l.pairArg("stride"), dilation);
+        return new int[] {in[0], hw[0], hw[1]};
+    }
 
     private static final Map<String, Kind> KINDS = KIND_LIST.stream()
             .collect(Collectors.toMap(Kind::type, k -> k, (a, b) -> a, LinkedHashMap::new));
@@ -290,6 +469,54 @@ public final class ModelSpec {
             out.put(key, n.doubleValue());
         }
 
+        /**
+         * A (height, width) pair given as one integer (both) or as [height, width], each at least {@code min};
+         * {@code def} (may be null) when absent. Returns the value kept.
+         */
+        int[] pair(String key, int[] def, int min) {
+            Object v = take(key);
+            if (v == null) {
+                if (def != null) out.put(key, ModelSpec.pair(def));
+                return def == null ? null : def.clone();
+            }
+            String want = (min == 0 ? "a non-negative" : "a positive") + " integer or [height, width]";
+            int[] r = new int[2];
+            if (v instanceof List<?> l) {
+                if (l.size() != 2) throw fail(key, "expected " + want + ", got " + show(v));
+                for (int j = 0; j < 2; j++) {
+                    long n = whole(l.get(j));
+                    if (n == Long.MIN_VALUE || n < min || n > Integer.MAX_VALUE) throw fail(key, "expected " + want + ", got " + show(v));
+                    r[j] = (int) n;
+                }
+            } else {
+                long n = whole(v);
+                if (n == Long.MIN_VALUE || n < min || n > Integer.MAX_VALUE) throw fail(key, "expected " + want + ", got " + show(v));
+                r[0] = r[1] = (int) n;
+            }
+            out.put(key, ModelSpec.pair(r));
+            return r;
+        }
+
+        /** {@link #real}, where an explicit JSON null is kept as null (absent still means {@code def}). */
+        void realOrNull(String key, double def, java.util.function.DoublePredicate ok, String what) {
+            if (raw.containsKey(key) && raw.get(key) == null) {
+                used.add(key);
+                out.put(key, null);
+            } else {
+                real(key, def, ok, what);
+            }
+        }
+
+        /** A value already read. */
+        Object value(String key) {
+            return out.get(key);
+        }
+
+        /** Fails with {@code msg} about {@code key} unless {@code ok}. */
+        void check(boolean ok, String key, String msg) {
+            if (!ok) throw fail(key, msg);
+        }
+
         Map<String, Object> finish(String type) {
             for (String k : raw.keySet()) {
                 if (!used.contains(k)) {
@@ -312,6 +539,7 @@ public final class ModelSpec {
     }
 
     private static String show(Object v) {
+        if (v instanceof List<?> l) return l.stream().map(ModelSpec::show).collect(Collectors.joining(",", "[", "]"));
         if (v instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15) return Long.toString(d.longValue());
         try {
             return Json.write(v);
@@ -468,20 +696,33 @@ public final class ModelSpec {
 
     // ------------------------------------------------------------------------------------------------ presets
 
+    /** The preset names, with a few words on each, for help texts and errors. */
+    public static final String PRESETS = "linear (no hidden layer), mlp (one hidden layer of 128), mlp:H1,H2,… (hidden "
+            + "layers of the given sizes, e.g. mlp:256,128), lenet (LeNet-5: two 5×5 convolutions, images of 12×12 or "
+            + "more), cnn-bn (two 3×3 convolutions with batch norm)";
+
     /**
      * A ready-made architecture for examples of shape {@code inputShape} and {@code outputs} outputs (classes, or
      * regression targets):
      * <ul>
      *   <li>{@code linear}: one linear layer (softmax or linear regression);</li>
      *   <li>{@code mlp}: one hidden layer of 128;</li>
-     *   <li>{@code mlp:256,128}: hidden layers of the given sizes.</li>
+     *   <li>{@code mlp:256,128}: hidden layers of the given sizes;</li>
+     *   <li>{@code lenet}, LeNet-5 as in PyTorch's tutorials, for images [C, H, W] of at least 12×12:
+     *       conv5×5(6, padding 2) → act → maxpool2 → conv5×5(16) → act → maxpool2 → FC120 → act → FC84 → act →
+     *       FC{@code outputs};</li>
+     *   <li>{@code cnn-bn}, for images [C, H, W] of at least 4×4: conv3×3(32, padding 1, no bias) → batch norm → act →
+     *       maxpool2 → conv3×3(64, padding 1, no bias) → batch norm → act → maxpool2 → FC128 → act → dropout →
+     *       FC{@code outputs} (the convolutions have no bias because batch norm's shift replaces it).</li>
      * </ul>
-     * Each hidden layer is linear, then {@code activation} (relu, leaky_relu, sigmoid, tanh, gelu, identity), then
-     * dropout with drop probability {@code dropout} when it is above 0. A flatten comes first when the input has
-     * more than one dimension. The output layer is linear, with no activation (losses take logits).
+     * For the MLPs each hidden layer is linear, then {@code activation} (relu, leaky_relu, sigmoid, tanh, gelu,
+     * identity), then dropout with drop probability {@code dropout} when it is above 0; a flatten comes first when
+     * the input has more than one dimension. The output layer is linear, with no activation (losses take logits).
+     *
+     * @param dropout the drop probability; NaN for the preset's own (0.25 for cnn-bn, 0 for the others)
      */
     public static ModelSpec preset(String name, int[] inputShape, int outputs, String activation, double dropout) {
-        String n = name.trim().toLowerCase(Locale.ROOT);
+        String n = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
         List<Integer> hidden = new ArrayList<>();
         if (n.equals("mlp")) {
             hidden.add(128);
@@ -499,15 +740,15 @@ public final class ModelSpec {
                 }
                 hidden.add(h);
             }
-        } else if (!n.equals("linear")) {
-            throw new IllegalArgumentException("unknown preset \"" + name + "\"; valid: linear (no hidden layer), mlp (one "
-                    + "hidden layer of 128), mlp:H1,H2,… (hidden layers of the given sizes, e.g. mlp:256,128)");
+        } else if (!n.equals("linear") && !n.equals("lenet") && !n.equals("cnn-bn")) {
+            throw new IllegalArgumentException("unknown preset \"" + name + "\"; valid: " + PRESETS);
         }
         if (inputShape == null || inputShape.length == 0) {
             throw new IllegalArgumentException("preset \"" + name + "\": needs the input shape of one example, got "
                     + (inputShape == null ? "none" : "[]"));
         }
         if (outputs < 1) throw new IllegalArgumentException("preset \"" + name + "\": outputs must be positive, got " + outputs);
+        if (Double.isNaN(dropout)) dropout = n.equals("cnn-bn") ? 0.25 : 0;
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("preset \"" + name + "\": dropout is a drop probability in [0, 1), got " + dropout);
         }
@@ -518,6 +759,7 @@ public final class ModelSpec {
         Module act = Activation.of(activation);
         Kind actKind = BY_CLASS.get(act.getClass());
         Layer actLayer = new Layer(actKind.type(), actKind.writer().apply(act));
+        if (n.equals("lenet") || n.equals("cnn-bn")) return convPreset(name, n, inputShape, outputs, actLayer, dropout);
         List<Layer> layers = new ArrayList<>();
         long features = Shape.numel(inputShape);
         if (features > Integer.MAX_VALUE) {
@@ -533,6 +775,56 @@ public final class ModelSpec {
         }
         layers.add(Layer.of("linear", "in", (int) features, "out", outputs, "bias", true));
         return new ModelSpec(inputShape, layers, Map.of());
+    }
+
+    private static ModelSpec convPreset(String name, String n, int[] in, int outputs, Layer act, double dropout) {
+        boolean lenet = n.equals("lenet");
+        int min = lenet ? 12 : 4;
+        if (in.length != 3 || in[1] < min || in[2] < min) {
+            throw new IllegalArgumentException("preset \"" + name + "\": needs images [channels, height, width] of at least "
+                    + min + "×" + min + ", got examples of shape " + Shape.str(in) + "; use mlp"
+                    + (lenet && in.length == 3 ? " or cnn-bn" : "") + " for these");
+        }
+        List<Layer> layers = new ArrayList<>();
+        int h = in[1], w = in[2];
+        if (lenet) {
+            layers.add(Layer.of("conv2d", "in_channels", in[0], "out_channels", 6, "kernel_size", 5, "padding", 2));
+            layers.add(act);
+            layers.add(Layer.of("max_pool2d", "kernel_size", 2));
+            h /= 2;
+            w /= 2;
+            layers.add(Layer.of("conv2d", "in_channels", 6, "out_channels", 16, "kernel_size", 5));
+            layers.add(act);
+            layers.add(Layer.of("max_pool2d", "kernel_size", 2));
+            h = (h - 4) / 2;
+            w = (w - 4) / 2;
+            layers.add(Layer.of("flatten"));
+            int features = 16 * h * w;
+            for (int f : new int[] {120, 84}) {
+                layers.add(Layer.of("linear", "in", features, "out", f));
+                layers.add(act);
+                if (dropout > 0) layers.add(Layer.of("dropout", "p", dropout));
+                features = f;
+            }
+            layers.add(Layer.of("linear", "in", features, "out", outputs));
+        } else {
+            int c = in[0];
+            for (int f : new int[] {32, 64}) {
+                layers.add(Layer.of("conv2d", "in_channels", c, "out_channels", f, "kernel_size", 3, "padding", 1, "bias", false));
+                layers.add(Layer.of("batch_norm2d", "num_features", f));
+                layers.add(act);
+                layers.add(Layer.of("max_pool2d", "kernel_size", 2));
+                c = f;
+                h /= 2;
+                w /= 2;
+            }
+            layers.add(Layer.of("flatten"));
+            layers.add(Layer.of("linear", "in", c * h * w, "out", 128));
+            layers.add(act);
+            if (dropout > 0) layers.add(Layer.of("dropout", "p", dropout));
+            layers.add(Layer.of("linear", "in", 128, "out", outputs));
+        }
+        return new ModelSpec(in, layers, Map.of());
     }
 
     // ------------------------------------------------------------------------------------------------ JSON

@@ -143,12 +143,21 @@ public interface Kernels {
      * it never competes with the work that follows. Does nothing without the vector kernels.
      */
     static WarmUp warmUpInBackground() {
+        return warmUpInBackground(false);
+    }
+
+    /**
+     * {@link #warmUpInBackground()}, and with {@code convolutions} the convolution kernels first (a CNN's steps
+     * spend most of their time there; they call the GEMM too).
+     */
+    static WarmUp warmUpInBackground(boolean convolutions) {
         if (!vectorized()) {
             return () -> {};
         }
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         Thread t = new Thread(() -> {
             try {
+                if (convolutions) warmUpConvolution(stop::get);
                 Class.forName("dev.backprop.kernels.VectorGemm")
                         .getMethod("warmUp", java.util.function.BooleanSupplier.class)
                         .invoke(null, (java.util.function.BooleanSupplier) stop::get);

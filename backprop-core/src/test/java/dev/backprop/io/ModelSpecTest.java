@@ -60,7 +60,8 @@ class ModelSpecTest {
         ModelSpec spec = ModelSpec.of(model).withInputShape(3, 4).withMeta(Map.of("dataset", "toy",
                 "classes", List.of("a", "b", "c", "d"), "mean", new double[] {0.5}, "count", 3));
         assertEquals(ModelSpec.layerTypes(), List.of("flatten", "linear", "relu", "leaky_relu", "sigmoid", "tanh", "gelu",
-                "softmax", "log_softmax", "identity", "dropout"));
+                "softmax", "log_softmax", "identity", "dropout", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
+                "batch_norm1d", "batch_norm2d", "dropout2d"));
         assertEquals(model.layers().size(), spec.layers().size());
         String json = spec.toJson();
         ModelSpec back = ModelSpec.parse(json);
