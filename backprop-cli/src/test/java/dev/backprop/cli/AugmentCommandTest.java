@@ -19,15 +19,16 @@ class AugmentCommandTest {
     void augmentTrainsOnTheDigitsAndRecordsThePipeline(@TempDir Path dir) throws Exception {
         MainTest.Run r = MainTest.run("train", "--augment", "--epochs", "1", "--out", dir.toString(), "--json");
         assertEquals(0, r.status(), r.err());
-        assertTrue(r.err().contains("augment crop:1;"), r.err());
+        assertTrue(r.err().contains("augment rotate:10;"), r.err());
         Map<String, Object> j = r.json();
-        assertEquals("crop:1", j.get("augmentation"), "digits get a crop with padding 1 and no flip");
+        assertEquals("rotate:10", j.get("augmentation"), "8×8 digits get a small rotation, no crop and no flip");
         assertTrue((Double) j.get("test_accuracy") > 0.3, "one epoch learns something: " + j.get("test_accuracy"));
         Map<String, Object> spec = (Map<String, Object>) Json.parse(Files.readString(dir.resolve("model.json")));
         Map<String, Object> meta = (Map<String, Object>) spec.get("meta");
         Map<String, Object> aug = (Map<String, Object>) meta.get("augmentation");
-        assertEquals("crop:1", aug.get("list"));
-        assertTrue(((String) aug.get("transform")).startsWith("randomCrop(padding=1, fill=-"), "filled with the normalised 0: " + aug);
+        assertEquals("rotate:10", aug.get("list"));
+        assertTrue(((String) aug.get("transform")).startsWith("randomRotation(degrees=10"), aug.toString());
+        assertTrue(((String) aug.get("transform")).contains("fill=-"), "filled with the normalised 0: " + aug);
         assertEquals("global", ((Map<String, Object>) meta.get("normalization")).get("mode"), "global normalisation with --augment");
         // The model still evaluates from its files.
         assertEquals(0, MainTest.run("eval", dir.toString()).status());
@@ -42,9 +43,10 @@ class AugmentCommandTest {
 
     @Test
     void theDefaultListSuitsTheData() {
-        assertEquals("crop:2,flip", Augmentation.defaults("fashion-mnist"));
-        assertEquals("crop:1", Augmentation.defaults("digits"));
-        assertEquals("crop:1", Augmentation.defaults("/data/my-images"));
+        assertEquals("crop:2,flip", Augmentation.defaults("fashion-mnist", new int[] {1, 28, 28}));
+        assertEquals("rotate:10", Augmentation.defaults("digits", new int[] {1, 8, 8}));
+        assertEquals("crop:2", Augmentation.defaults("mnist", new int[] {1, 28, 28}));
+        assertEquals("crop:2", Augmentation.defaults("/data/my-images", new int[] {3, 32, 32}));
         assertEquals("crop:2,flip:0.5", Augmentation.parse("true", "fashion-mnist", "fashion-mnist", new int[] {1, 28, 28}).list());
     }
 
