@@ -29,6 +29,16 @@ final class PoolNormVector {
     /** Elements per thread below which a loop stays on the calling thread. */
     private static final int GRAIN = 1 << 14;
 
+    /**
+     * [0, n) in pieces of at least {@code grain}, at most 4 per thread, claimed by whichever thread is free
+     * ({@link Parallel#forChunks}: on a busy machine a thread given less of a processor holds no one up). Every
+     * loop here computes each plane, channel or run alone, so the results do not depend on the pieces.
+     */
+    static void split(int n, int grain, Parallel.RangeBody body) {
+        int pieces = Math.min(n / Math.max(1, grain), 4 * Parallel.threads());
+        Parallel.forChunks(n, pieces, body);
+    }
+
     static boolean dense32(Tensor t) {
         return t.dtype() == DType.FLOAT32 && t.isContiguous();
     }
@@ -46,7 +56,7 @@ final class PoolNormVector {
         int xo = x.storageOffset();
         boolean two = k[0] == 2 && k[1] == 2 && s[0] == 2 && s[1] == 2 && p[0] == 0 && p[1] == 0 && d[0] == 1 && d[1] == 1;
         int grain = Math.max(1, GRAIN / Math.max(1, h * w));
-        Parallel.forRange(planes, grain, (from, to) -> {
+        split(planes, grain, (from, to) -> {
             for (int pl = from; pl < to; pl++) {
                 if (two) pool2x2(a, xo + pl * h * w, w, o, argmax, pl * oh * ow, oh, ow);
                 else poolGeneral(a, xo + pl * h * w, h, w, o, argmax, pl * oh * ow, oh, ow, k, s, p, d);
@@ -141,7 +151,7 @@ final class PoolNormVector {
         Tensor out = Tensor.zeros(DType.FLOAT32, inShape);
         float[] gv = g.storage().floats(), o = out.storage().floats();
         int go = g.storageOffset();
-        Parallel.forRange(planes, Math.max(1, GRAIN / Math.max(1, hw)), (from, to) -> {
+        split(planes, Math.max(1, GRAIN / Math.max(1, hw)), (from, to) -> {
             for (int pl = from; pl < to; pl++) {
                 int ob = pl * hw, gb = pl * ohw;
                 for (int q = 0; q < ohw; q++) o[ob + argmax[gb + q]] += gv[go + gb + q];
@@ -167,7 +177,7 @@ final class PoolNormVector {
         float[] a = x.storage().floats(), o = out.storage().floats();
         int xo = x.storageOffset();
         int[][] win = windows(h, w, oh, ow, k, s, p, countIncludePad, adaptive);
-        Parallel.forRange(planes, Math.max(1, GRAIN / Math.max(1, h * w)), (from, to) -> {
+        split(planes, Math.max(1, GRAIN / Math.max(1, h * w)), (from, to) -> {
             for (int pl = from; pl < to; pl++) {
                 int base = xo + pl * h * w, ob = pl * oh * ow;
                 for (int q = 0; q < oh * ow; q++) {
@@ -190,7 +200,7 @@ final class PoolNormVector {
         float[] gv = g.storage().floats(), o = out.storage().floats();
         int go = g.storageOffset();
         int[][] win = windows(h, w, oh, ow, k, s, p, countIncludePad, adaptive);
-        Parallel.forRange(planes, Math.max(1, GRAIN / Math.max(1, h * w)), (from, to) -> {
+        split(planes, Math.max(1, GRAIN / Math.max(1, h * w)), (from, to) -> {
             for (int pl = from; pl < to; pl++) {
                 int base = pl * h * w, gb = go + pl * oh * ow;
                 for (int q = 0; q < oh * ow; q++) {
@@ -278,7 +288,7 @@ final class PoolNormVector {
         int xo = x.storageOffset();
         double[] mean = new double[c], var = new double[c];
         double m = (double) n * l;
-        Parallel.forRange(c, Math.max(1, GRAIN / Math.max(1, n * l)), (from, to) -> {
+        split(c, Math.max(1, GRAIN / Math.max(1, n * l)), (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 double sum = 0;
                 for (int b = 0; b < n; b++) sum += VectorKernels.sumRun(a, xo + (b * c + ch) * l, l);
@@ -312,7 +322,7 @@ final class PoolNormVector {
         }
         Tensor out = Tensor.zeros(DType.FLOAT32, x.shape());
         float[] o = out.storage().floats();
-        Parallel.forRange(n * c, Math.max(1, GRAIN / Math.max(1, l)), (from, to) -> {
+        split(n * c, Math.max(1, GRAIN / Math.max(1, l)), (from, to) -> {
             for (int run = from; run < to; run++) {
                 int ch = run % c, base = run * l;
                 FloatVector sv = FloatVector.broadcast(S, scale[ch]), tv = FloatVector.broadcast(S, shift[ch]);
@@ -335,7 +345,7 @@ final class PoolNormVector {
         float[] a = x.storage().floats(), gv = g.storage().floats();
         int xo = x.storageOffset(), go = g.storageOffset();
         double m = (double) n * l;
-        Parallel.forRange(c, Math.max(1, GRAIN / Math.max(1, n * l)), (from, to) -> {
+        split(c, Math.max(1, GRAIN / Math.max(1, n * l)), (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 float mu = (float) mean[ch];
                 double[] sums = new double[2];
@@ -363,7 +373,7 @@ final class PoolNormVector {
         }
         Tensor out = Tensor.zeros(DType.FLOAT32, x.shape());
         float[] o = out.storage().floats();
-        Parallel.forRange(n * c, Math.max(1, GRAIN / Math.max(1, l)), (from, to) -> {
+        split(n * c, Math.max(1, GRAIN / Math.max(1, l)), (from, to) -> {
             for (int run = from; run < to; run++) {
                 int ch = run % c, base = run * l;
                 FloatVector v1 = FloatVector.broadcast(S, k1[ch]), v2 = FloatVector.broadcast(S, k2[ch]);

@@ -75,7 +75,7 @@ final class VectorKernels extends ReferenceKernels {
             return;
         }
         int blocks = (n + L - 1) / L;
-        Parallel.forRange(blocks, ELEMENTWISE_GRAIN / L, (b0, b1) -> body.run(b0 * L, Math.min(n, b1 * L)));
+        PoolNormVector.split(blocks, ELEMENTWISE_GRAIN / L, (b0, b1) -> body.run(b0 * L, Math.min(n, b1 * L)));
     }
 
     static void relu(float[] a, int ao, float[] o, int n) {
