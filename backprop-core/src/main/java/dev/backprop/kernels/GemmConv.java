@@ -64,6 +64,15 @@ final class GemmConv {
         return (int) Math.max(1, Math.min(Math.min(g.n(), 8), (1 << 22) / Math.max(1, perChunk)));
     }
 
+    /**
+     * Pieces the images are cut into, claimed by whichever thread is free ({@link Parallel#forChunks}): several per
+     * thread, so that on a busy machine a thread that gets less of a processor holds no one up. Each image is
+     * computed alone, so the results do not depend on the pieces or on who runs them.
+     */
+    private static int imageChunks() {
+        return 8 * Parallel.threads();
+    }
+
     static Tensor forward(Gemm gemm, Tensor x, Tensor wt, ConvGeometry g) {
         float[] xs = x.storage().floats(), ws = wt.storage().floats();
         int xo = x.storageOffset(), wo = wt.storageOffset();
@@ -72,7 +81,7 @@ final class GemmConv {
         int k = g.k(), pp = g.positions(), og = g.og(), cg = g.cg(), hw = g.h() * g.w();
         boolean direct = direct(g);
         // Images in parallel (each thread's GEMMs then run serially); one image: the GEMM runs in parallel.
-        Parallel.forRange(g.n(), 1, (n0, n1) -> {
+        Parallel.forChunks(g.n(), imageChunks(), (n0, n1) -> {
             float[] col = direct ? null : scratch(k * pp);
             for (int n = n0; n < n1; n++) {
                 for (int gi = 0; gi < g.groups(); gi++) {
@@ -106,7 +115,7 @@ final class GemmConv {
                 for (int r = 0; r < k; r++) wT[gi * k * og + r * og + o] = ws[wo + (gi * og + o) * k + r];
             }
         }
-        Parallel.forRange(g.n(), 1, (n0, n1) -> {
+        Parallel.forChunks(g.n(), imageChunks(), (n0, n1) -> {
             float[] col = direct ? null : scratch(k * pp);
             for (int n = n0; n < n1; n++) {
                 for (int gi = 0; gi < g.groups(); gi++) {
@@ -134,7 +143,7 @@ final class GemmConv {
         // Each chunk sums dWᵀ = Σ_n B_n·gy_nᵀ (k × og per group): B_n is then the GEMM's A, read in place, and
         // only the small gy_n is packed transposed — measured faster than gy_n·B_nᵀ, which packs B_n.
         float[][] partial = new float[chunks][size];
-        Parallel.forRange(chunks, 1, (c0, c1) -> {
+        Parallel.forChunks(chunks, chunks, (c0, c1) -> {
             float[] col = direct ? null : scratch(k * pp);
             for (int c = c0; c < c1; c++) {
                 int n0 = (int) ((long) c * g.n() / chunks), n1 = (int) ((long) (c + 1) * g.n() / chunks);

@@ -134,6 +134,36 @@ public final class Parallel {
     }
 
     /**
+     * Like {@link #forRange}, but cut into {@code chunks} contiguous pieces (up to n), which may be more than
+     * there are threads: each thread, the caller included, claims the next unclaimed piece when it is free. On a
+     * busy machine, where one of the threads may get a fraction of a processor, the others then take over its
+     * share rather than wait for it; with equal threads it costs one atomic increment per piece. Each index
+     * still goes to exactly one piece, and the pieces depend only on n and {@code chunks}; which thread runs a
+     * piece depends on timing, so the body must compute the same whatever thread runs it. Runs inline when
+     * {@code forRange} would (one thread, nested calls, one piece).
+     */
+    public static void forChunks(int n, int chunks, RangeBody body) {
+        Objects.requireNonNull(body, "body");
+        if (n <= 0) {
+            if (n < 0) {
+                throw new IllegalArgumentException("n must be >= 0, got " + n);
+            }
+            return;
+        }
+        Pool p = pool;
+        int c = Math.min(n, chunks);
+        if (c <= 1 || p.size <= 1 || Thread.currentThread() instanceof Worker || !p.tryAcquire()) {
+            body.run(0, n);
+            return;
+        }
+        try {
+            p.run(body, n, c);
+        } finally {
+            p.release();
+        }
+    }
+
+    /**
      * One step of an active wait that began at {@code since} and may last {@code spin} ns; false once it is
      * time to park. The clock is read only every 64 rounds.
      */
@@ -273,7 +303,7 @@ public final class Parallel {
             // The caller holds the pool, so it cannot be shut down under this job.
             Job j = new Job(body, n, chunks, Thread.currentThread(), ++seq);
             job = j;
-            for (int w = 0; w < j.chunks - 1; w++) {
+            for (int w = 0; w < Math.min(j.chunks - 1, workers.length); w++) {
                 Worker worker = workers[w];
                 if (worker.parked) {
                     LockSupport.unpark(worker);

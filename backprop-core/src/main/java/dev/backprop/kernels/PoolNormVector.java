@@ -3,6 +3,7 @@ package dev.backprop.kernels;
 import dev.backprop.DType;
 import dev.backprop.Tensor;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
@@ -28,6 +29,16 @@ final class PoolNormVector {
     /** Elements per thread below which a loop stays on the calling thread. */
     private static final int GRAIN = 1 << 14;
 
+    /**
+     * [0, n) in pieces of at least {@code grain}, at most 4 per thread, claimed by whichever thread is free
+     * ({@link Parallel#forChunks}: on a busy machine a thread given less of a processor holds no one up). Every
+     * loop here computes each plane, channel or run alone, so the results do not depend on the pieces.
+     */
+    static void split(int n, int grain, Parallel.RangeBody body) {
+        int pieces = Math.min(n / Math.max(1, grain), 4 * Parallel.threads());
+        Parallel.forChunks(n, pieces, body);
+    }
+
     static boolean dense32(Tensor t) {
         return t.dtype() == DType.FLOAT32 && t.isContiguous();
     }
@@ -45,7 +56,7 @@ final class PoolNormVector {
         int xo = x.storageOffset();
         boolean two = k[0] == 2 && k[1] == 2 && s[0] == 2 && s[1] == 2 && p[0] == 0 && p[1] == 0 && d[0] == 1 && d[1] == 1;
         int grain = Math.max(1, GRAIN / Math.max(1, h * w));
-        Parallel.forRange(planes, grain, (from, to) -> {
+        split(planes, grain, (from, to) -> {
             for (int pl = from; pl < to; pl++) {
                 if (two) pool2x2(a, xo + pl * h * w, w, o, argmax, pl * oh * ow, oh, ow);
                 else poolGeneral(a, xo + pl * h * w, h, w, o, argmax, pl * oh * ow, oh, ow, k, s, p, d);
@@ -57,77 +68,51 @@ final class PoolNormVector {
     /** Swaps neighbouring lanes (0↔1, 2↔3, ...): puts each window's right column beside its left one. */
     private static final VectorShuffle<Float> SWAP = VectorShuffle.fromOp(S, k -> k ^ 1);
 
-    /** Whether an 8-lane float species is there besides a wider preferred one. */
-    private static final boolean HALF = L > 8;
-    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
-    private static final VectorShuffle<Float> SWAP8 = VectorShuffle.fromOp(S8, k -> k ^ 1);
-
-    /** Writes the winners in the even lanes of tmp and their positions (row bit in mf, column bit in col). */
-    private static void scatterPairs(float[] tmp, int lanes, long mf, long col, float[] o, int[] arg, int q, int top, int w, int c) {
-        for (int k = 0; k < lanes; k += 2) {
-            o[q + k / 2] = tmp[k];
-            arg[q + k / 2] = top + (int) ((mf >>> k) & 1) * w + c + k + (int) ((col >>> k) & 1);
-        }
-    }
+    /** Int lanes of the same count as S's float lanes (the argmax positions). */
+    private static final VectorSpecies<Integer> SI = S.withLanes(int.class);
+    /** The even lanes (0, 2, 4, ...): where each window's winner ends up. */
+    private static final VectorMask<Float> EVEN = VectorMask.fromLong(S, 0x5555_5555_5555_5555L);
 
     /**
      * The 2×2, stride-2 window of the CNN models, L input columns (L/2 outputs) at a time and branch-free: each
      * row's pairs are compared with their lane-swapped copy (the right element wins only if greater, or NaN), then
      * the bottom pair's winner against the top's under the same rule — which picks exactly what the reference's
      * row-major scan picks, first maximum and NaN included. The winners sit in the even lanes; their positions
-     * come from the compare masks' bits. (Random data makes the scalar compares' branches unpredictable: the
-     * scalar loop ran about 6x slower.)
+     * are built in int lanes from the compare masks (column bit +1, row bit +w), and both are compressed to the
+     * first L/2 lanes and stored under a mask. A row's last, partial vector is loaded under a mask (narrow rows:
+     * 14 and 28 wide in the CNN), so no output is computed by scalar code. (Random data makes the scalar
+     * compares' branches unpredictable: the scalar loop ran about 6x slower; per-lane stores of the winners cost
+     * as much as the compares.)
      */
     private static void pool2x2(float[] a, int base, int w, float[] o, int[] arg, int ob, int oh, int ow) {
-        float[] tmp = new float[L];
+        int cols = 2 * ow;
+        IntVector iota = IntVector.zero(SI).addIndex(1);
         for (int i = 0; i < oh; i++) {
             int r0 = base + 2 * i * w, r1 = r0 + w, q0 = ob + i * ow, top = 2 * i * w;
-            int c = 0;
-            for (; c + L <= 2 * ow; c += L) {
-                FloatVector v0 = FloatVector.fromArray(S, a, r0 + c), s0 = v0.rearrange(SWAP);
+            for (int c = 0; c < cols; c += L) {
+                int valid = Math.min(L, cols - c);
+                FloatVector v0, v1;
+                if (valid == L) {
+                    v0 = FloatVector.fromArray(S, a, r0 + c);
+                    v1 = FloatVector.fromArray(S, a, r1 + c);
+                } else {
+                    VectorMask<Float> in = S.indexInRange(0, valid);
+                    v0 = FloatVector.fromArray(S, a, r0 + c, in);
+                    v1 = FloatVector.fromArray(S, a, r1 + c, in);
+                }
+                FloatVector s0 = v0.rearrange(SWAP);
                 VectorMask<Float> t0 = s0.compare(VectorOperators.GT, v0).or(s0.test(VectorOperators.IS_NAN));
                 FloatVector up = v0.blend(s0, t0);
-                FloatVector v1 = FloatVector.fromArray(S, a, r1 + c), s1 = v1.rearrange(SWAP);
+                FloatVector s1 = v1.rearrange(SWAP);
                 VectorMask<Float> t1 = s1.compare(VectorOperators.GT, v1).or(s1.test(VectorOperators.IS_NAN));
                 FloatVector down = v1.blend(s1, t1);
                 VectorMask<Float> tf = down.compare(VectorOperators.GT, up).or(down.test(VectorOperators.IS_NAN));
-                up.blend(down, tf).intoArray(tmp, 0);
-                scatterPairs(tmp, L, tf.toLong(), (t0.toLong() & ~tf.toLong()) | (t1.toLong() & tf.toLong()), o, arg, q0 + c / 2, top, w, c);
-            }
-            // Narrow rows (14 wide in the CNN's second block) or the rest of a row: 8 lanes at a time.
-            for (; HALF && c + 8 <= 2 * ow; c += 8) {
-                FloatVector v0 = FloatVector.fromArray(S8, a, r0 + c), s0 = v0.rearrange(SWAP8);
-                VectorMask<Float> t0 = s0.compare(VectorOperators.GT, v0).or(s0.test(VectorOperators.IS_NAN));
-                FloatVector up = v0.blend(s0, t0);
-                FloatVector v1 = FloatVector.fromArray(S8, a, r1 + c), s1 = v1.rearrange(SWAP8);
-                VectorMask<Float> t1 = s1.compare(VectorOperators.GT, v1).or(s1.test(VectorOperators.IS_NAN));
-                FloatVector down = v1.blend(s1, t1);
-                VectorMask<Float> tf = down.compare(VectorOperators.GT, up).or(down.test(VectorOperators.IS_NAN));
-                up.blend(down, tf).intoArray(tmp, 0);
-                scatterPairs(tmp, 8, tf.toLong(), (t0.toLong() & ~tf.toLong()) | (t1.toLong() & tf.toLong()), o, arg, q0 + c / 2, top, w, c);
-            }
-            int j = c / 2;
-            for (; j < ow; j++) {
-                int cc = 2 * j;
-                float m = a[r0 + cc];
-                int mi = top + cc;
-                float v = a[r0 + cc + 1];
-                if (v > m || v != v) {
-                    m = v;
-                    mi = top + cc + 1;
-                }
-                v = a[r1 + cc];
-                if (v > m || v != v) {
-                    m = v;
-                    mi = top + w + cc;
-                }
-                v = a[r1 + cc + 1];
-                if (v > m || v != v) {
-                    m = v;
-                    mi = top + w + cc + 1;
-                }
-                o[q0 + j] = m;
-                arg[q0 + j] = mi;
+                VectorMask<Float> colBit = t0.andNot(tf).or(t1.and(tf));
+                FloatVector win = up.blend(down, tf).compress(EVEN);
+                IntVector pos = iota.add(top + c).add(1, colBit.cast(SI)).add(w, tf.cast(SI)).compress(EVEN.cast(SI));
+                int outs = valid / 2;
+                win.intoArray(o, q0 + c / 2, S.indexInRange(0, outs));
+                pos.intoArray(arg, q0 + c / 2, SI.indexInRange(0, outs));
             }
         }
     }
@@ -166,7 +151,7 @@ final class PoolNormVector {
         Tensor out = Tensor.zeros(DType.FLOAT32, inShape);
         float[] gv = g.storage().floats(), o = out.storage().floats();
         int go = g.storageOffset();
-        Parallel.forRange(planes, Math.max(1, GRAIN / Math.max(1, hw)), (from, to) -> {
+        split(planes, Math.max(1, GRAIN / Math.max(1, hw)), (from, to) -> {
             for (int pl = from; pl < to; pl++) {
                 int ob = pl * hw, gb = pl * ohw;
                 for (int q = 0; q < ohw; q++) o[ob + argmax[gb + q]] += gv[go + gb + q];
@@ -192,7 +177,7 @@ final class PoolNormVector {
         float[] a = x.storage().floats(), o = out.storage().floats();
         int xo = x.storageOffset();
         int[][] win = windows(h, w, oh, ow, k, s, p, countIncludePad, adaptive);
-        Parallel.forRange(planes, Math.max(1, GRAIN / Math.max(1, h * w)), (from, to) -> {
+        split(planes, Math.max(1, GRAIN / Math.max(1, h * w)), (from, to) -> {
             for (int pl = from; pl < to; pl++) {
                 int base = xo + pl * h * w, ob = pl * oh * ow;
                 for (int q = 0; q < oh * ow; q++) {
@@ -215,7 +200,7 @@ final class PoolNormVector {
         float[] gv = g.storage().floats(), o = out.storage().floats();
         int go = g.storageOffset();
         int[][] win = windows(h, w, oh, ow, k, s, p, countIncludePad, adaptive);
-        Parallel.forRange(planes, Math.max(1, GRAIN / Math.max(1, h * w)), (from, to) -> {
+        split(planes, Math.max(1, GRAIN / Math.max(1, h * w)), (from, to) -> {
             for (int pl = from; pl < to; pl++) {
                 int base = pl * h * w, gb = go + pl * oh * ow;
                 for (int q = 0; q < oh * ow; q++) {
@@ -303,7 +288,7 @@ final class PoolNormVector {
         int xo = x.storageOffset();
         double[] mean = new double[c], var = new double[c];
         double m = (double) n * l;
-        Parallel.forRange(c, Math.max(1, GRAIN / Math.max(1, n * l)), (from, to) -> {
+        split(c, Math.max(1, GRAIN / Math.max(1, n * l)), (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 double sum = 0;
                 for (int b = 0; b < n; b++) sum += VectorKernels.sumRun(a, xo + (b * c + ch) * l, l);
@@ -337,7 +322,7 @@ final class PoolNormVector {
         }
         Tensor out = Tensor.zeros(DType.FLOAT32, x.shape());
         float[] o = out.storage().floats();
-        Parallel.forRange(n * c, Math.max(1, GRAIN / Math.max(1, l)), (from, to) -> {
+        split(n * c, Math.max(1, GRAIN / Math.max(1, l)), (from, to) -> {
             for (int run = from; run < to; run++) {
                 int ch = run % c, base = run * l;
                 FloatVector sv = FloatVector.broadcast(S, scale[ch]), tv = FloatVector.broadcast(S, shift[ch]);
@@ -360,7 +345,7 @@ final class PoolNormVector {
         float[] a = x.storage().floats(), gv = g.storage().floats();
         int xo = x.storageOffset(), go = g.storageOffset();
         double m = (double) n * l;
-        Parallel.forRange(c, Math.max(1, GRAIN / Math.max(1, n * l)), (from, to) -> {
+        split(c, Math.max(1, GRAIN / Math.max(1, n * l)), (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 float mu = (float) mean[ch];
                 double[] sums = new double[2];
@@ -388,7 +373,7 @@ final class PoolNormVector {
         }
         Tensor out = Tensor.zeros(DType.FLOAT32, x.shape());
         float[] o = out.storage().floats();
-        Parallel.forRange(n * c, Math.max(1, GRAIN / Math.max(1, l)), (from, to) -> {
+        split(n * c, Math.max(1, GRAIN / Math.max(1, l)), (from, to) -> {
             for (int run = from; run < to; run++) {
                 int ch = run % c, base = run * l;
                 FloatVector v1 = FloatVector.broadcast(S, k1[ch]), v2 = FloatVector.broadcast(S, k2[ch]);

@@ -44,7 +44,7 @@ final class VectorKernels extends ReferenceKernels {
         Tensor out = Tensor.zeros(DType.FLOAT32, x.shape());
         float[] o = out.storage().floats();
         switch (op) {
-            case UnaryOp.Relu r -> relu(a, ao, o, n);
+            case UnaryOp.Relu r -> parallelRuns(n, (i0, i1) -> relu(a, ao + i0, o, i0, i1 - i0));
             case UnaryOp.Neg r -> neg(a, ao, o, n);
             case UnaryOp.Exp r -> exp(a, ao, o, n);
             case UnaryOp.Log r -> log(a, ao, o, n);
@@ -61,10 +61,32 @@ final class VectorKernels extends ReferenceKernels {
         return out;
     }
 
+    /** Elements per thread below which an element-wise loop stays on the calling thread. */
+    static final int ELEMENTWISE_GRAIN = 1 << 16;
+
+    /**
+     * Runs body over [0, n) in runs cut at multiples of L, split over the threads when n is large (an activation
+     * tensor: these loops are memory-bound, and two cores stream about twice what one does). Element-wise, so
+     * the results do not depend on the split.
+     */
+    static void parallelRuns(int n, Parallel.RangeBody body) {
+        if (n < 2 * ELEMENTWISE_GRAIN) {
+            body.run(0, n);
+            return;
+        }
+        int blocks = (n + L - 1) / L;
+        PoolNormVector.split(blocks, ELEMENTWISE_GRAIN / L, (b0, b1) -> body.run(b0 * L, Math.min(n, b1 * L)));
+    }
+
     static void relu(float[] a, int ao, float[] o, int n) {
+        relu(a, ao, o, 0, n);
+    }
+
+    /** o[oo + i] = max(a[ao + i], 0) for i in [0, n). */
+    static void relu(float[] a, int ao, float[] o, int oo, int n) {
         int i = 0;
-        for (int up = S.loopBound(n); i < up; i += L) FloatVector.fromArray(S, a, ao + i).max(0f).intoArray(o, i);
-        for (; i < n; i++) o[i] = Math.max(a[ao + i], 0f);
+        for (int up = S.loopBound(n); i < up; i += L) FloatVector.fromArray(S, a, ao + i).max(0f).intoArray(o, oo + i);
+        for (; i < n; i++) o[oo + i] = Math.max(a[ao + i], 0f);
     }
 
     static void neg(float[] a, int ao, float[] o, int n) {
@@ -299,13 +321,19 @@ final class VectorKernels extends ReferenceKernels {
         if (!dense32(g) || !dense32(y) || !Arrays.equals(g.shape(), y.shape())) return super.reluBackward(g, y);
         Tensor out = Tensor.zeros(DType.FLOAT32, g.shape());
         float[] o = out.storage().floats(), a = g.storage().floats(), b = y.storage().floats();
-        int n = (int) g.numel(), go = g.storageOffset(), yo = y.storageOffset(), i = 0;
+        int n = (int) g.numel(), go = g.storageOffset(), yo = y.storageOffset();
+        parallelRuns(n, (i0, i1) -> reluMask(a, go, b, yo, o, i0, i1));
+        return out;
+    }
+
+    /** o[i] = b[yo + i] &gt; 0 ? a[go + i] : 0 for i in [i0, i1). */
+    private static void reluMask(float[] a, int go, float[] b, int yo, float[] o, int i0, int i1) {
         FloatVector zero = FloatVector.zero(S);
-        for (int up = S.loopBound(n); i < up; i += L) {
+        int i = i0;
+        for (int up = i0 + S.loopBound(i1 - i0); i < up; i += L) {
             zero.blend(FloatVector.fromArray(S, a, go + i), FloatVector.fromArray(S, b, yo + i).compare(VectorOperators.GT, 0f)).intoArray(o, i);
         }
-        for (; i < n; i++) o[i] = b[yo + i] > 0 ? a[go + i] : 0f;
-        return out;
+        for (; i < i1; i++) o[i] = b[yo + i] > 0 ? a[go + i] : 0f;
     }
 
     @Override

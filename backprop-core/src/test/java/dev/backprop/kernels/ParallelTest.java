@@ -53,6 +53,45 @@ class ParallelTest {
         return list;
     }
 
+    /** forChunks: more pieces than threads, each index once, the pieces fixed by n and the count alone. */
+    @Test
+    void forChunksCoversEveryIndexOnceInFixedPieces() {
+        for (int threads : new int[] {1, 2, 3, 5}) {
+            Parallel.setThreads(threads);
+            for (int n : new int[] {0, 1, 2, 3, 7, 16, 128, 1001}) {
+                for (int pieces : new int[] {0, 1, 2, 3, 8, 16, 2000}) {
+                    AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(n, 1));
+                    ConcurrentLinkedQueue<Chunk> chunks = new ConcurrentLinkedQueue<>();
+                    Parallel.forChunks(n, pieces, (s, e) -> {
+                        chunks.add(new Chunk(s, e, Thread.currentThread()));
+                        for (int i = s; i < e; i++) hits.incrementAndGet(i);
+                    });
+                    String what = "n=" + n + " pieces=" + pieces + " threads=" + threads;
+                    for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), what + " index " + i);
+                    List<Chunk> list = new ArrayList<>(chunks);
+                    list.sort((x, y) -> Integer.compare(x.start, y.start));
+                    int c = Math.min(n, pieces);
+                    if (n == 0) {
+                        assertTrue(list.isEmpty(), what);
+                    } else if (c <= 1 || threads == 1) {
+                        assertEquals(1, list.size(), what);
+                    } else {
+                        assertEquals(c, list.size(), what);
+                        for (int k = 0; k < c; k++) {
+                            assertEquals((int) ((long) k * n / c), list.get(k).start, what);
+                            assertEquals((int) ((long) (k + 1) * n / c), list.get(k).end, what);
+                        }
+                    }
+                }
+            }
+        }
+        Parallel.setThreads(2);
+        RuntimeException boom = new RuntimeException("boom");
+        assertSame(boom, assertThrows(RuntimeException.class, () -> Parallel.forChunks(64, 16, (s, e) -> {
+            if (s == 40) throw boom;
+        })));
+    }
+
     @Test
     void everyIndexExactlyOnceInContiguousChunks() {
         int[] ns = {1, 2, 3, 4, 5, 7, 8, 10, 31, 100, 1000, 4099};

@@ -41,6 +41,21 @@ class VectorKernelsTest {
         }
     }
 
+    /** ReLU and its backward on tensors large enough to be split over the threads, at sizes off the vector width. */
+    @Test
+    void reluSplitOverThreadsMatchesTheReference() {
+        Generator g = new Generator(11);
+        for (int n : new int[] {2 * VectorKernels.ELEMENTWISE_GRAIN - 1, 2 * VectorKernels.ELEMENTWISE_GRAIN + 7, 401_407}) {
+            Tensor x = rand(g, n), gy = rand(g, n);
+            close(REF.unary(new UnaryOp.Relu(), x), VEC.unary(new UnaryOp.Relu(), x), 0, "relu n=" + n);
+            Tensor y = REF.unary(new UnaryOp.Relu(), x);
+            close(REF.reluBackward(gy, y), VEC.reluBackward(gy, y), 0, "reluBackward n=" + n);
+            Tensor xs = x.narrow(0, 5, n - 5), gs = gy.narrow(0, 3, n - 5), ys = y.narrow(0, 1, n - 5);
+            close(REF.unary(new UnaryOp.Relu(), xs), VEC.unary(new UnaryOp.Relu(), xs), 0, "relu of an offset view n=" + n);
+            close(REF.reluBackward(gs, ys), VEC.reluBackward(gs, ys), 0, "reluBackward of offset views n=" + n);
+        }
+    }
+
     @Test
     void unaryOps() {
         Generator g = new Generator(1);
