@@ -88,7 +88,7 @@ final class TrainCommand implements Main.Command {
             Opt.value("normalize", "MODE", String.join(", ", NORMALIZE), "auto: per-feature for an MLP, global for a CNN or with --augment, none for xor"),
             Opt.optionalValue("augment", "LIST", "augment training images on the fly (never the test set), a new random version "
                     + "of each image every epoch: a comma-separated list of crop[:PADDING], flip[:P], translate[:FRACTION], "
-                    + "rotate[:DEGREES], erase[:P]. Plain --augment: crop:2,flip for fashion-mnist (clothes mirror well); "
+                    + "rotate[:DEGREES], erase[:P]. Plain --augment: crop:1,flip for fashion-mnist (clothes mirror well; padding 2 underfits cnn-bn); "
                     + "crop:2 for other images of 16 pixels or more (no flip: a mirrored digit is another shape); rotate:10 for "
                     + "smaller ones such as the 8×8 digits (one pixel is an eighth of them). Uses global normalisation "
                     + "(a per-pixel one does not commute with shifts) and fills uncovered pixels with the background", "off"),

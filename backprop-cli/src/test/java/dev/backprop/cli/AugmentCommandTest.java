@@ -43,11 +43,11 @@ class AugmentCommandTest {
 
     @Test
     void theDefaultListSuitsTheData() {
-        assertEquals("crop:2,flip", Augmentation.defaults("fashion-mnist", new int[] {1, 28, 28}));
+        assertEquals("crop:1,flip", Augmentation.defaults("fashion-mnist", new int[] {1, 28, 28}));
         assertEquals("rotate:10", Augmentation.defaults("digits", new int[] {1, 8, 8}));
         assertEquals("crop:2", Augmentation.defaults("mnist", new int[] {1, 28, 28}));
         assertEquals("crop:2", Augmentation.defaults("/data/my-images", new int[] {3, 32, 32}));
-        assertEquals("crop:2,flip:0.5", Augmentation.parse("true", "fashion-mnist", "fashion-mnist", new int[] {1, 28, 28}).list());
+        assertEquals("crop:1,flip:0.5", Augmentation.parse("true", "fashion-mnist", "fashion-mnist", new int[] {1, 28, 28}).list());
     }
 
     static void oneLineError(String expected, String... args) {
