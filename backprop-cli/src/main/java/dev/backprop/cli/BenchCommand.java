@@ -134,8 +134,8 @@ final class BenchCommand implements Main.Command {
         if (o.has("help")) {
             out.print(Options.help("backprop bench [options]", "Measures backprop on this machine, side by side with the "
                     + "references in the same run: float32 GEMM GFLOPS\nbeside numpy (OpenBLAS), training samples/s of the "
-                    + "MLP 784-256-128-10 on Fashion-MNIST (batch 128, Adam 1e-3)\nbeside PyTorch, and the time from JVM "
-                    + "start to the first training step. Progress goes to stderr.", OPTIONS));
+                    + "MLP 784-256-128-10 and of the CNN cnn-bn on Fashion-MNIST (batch 128, Adam 1e-3)\nbeside PyTorch on the "
+                    + "same models, and the time from JVM start to the first training step. Progress goes to stderr.", OPTIONS));
             return 0;
         }
         if (!o.positional().isEmpty()) throw new UserError("bench: unexpected argument '" + o.positional().getFirst() + "'");

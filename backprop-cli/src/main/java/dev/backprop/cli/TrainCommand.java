@@ -184,6 +184,14 @@ final class TrainCommand implements Main.Command {
                 data.outputSize(), labelSmoothing);
         String modelArg = o.get("model", d.model());
         // Built before normalising (it needs only the data's shapes), because the model decides the default.
+        if (modelArg.toLowerCase(Locale.ROOT).endsWith(".json") && (o.has("dropout") || o.has("activation"))) {
+            throw new UserError("train: --dropout and --activation shape a preset, but " + modelArg + " names its own layers; "
+                    + "edit the dropout p and the activation layers in the file instead");
+        }
+        if (Files.isDirectory(Path.of(modelArg))) {
+            throw new UserError("train: --model " + modelArg + " is a directory; to train its architecture again, give "
+                    + Path.of(modelArg).resolve(ModelFiles.SPEC));
+        }
         ModelSpec spec = modelSpec(modelArg, data, objective, activation, dropout);
         boolean convolutional = isConvolutional(spec);
         // A CNN learns fast and then overfits at a constant rate: annealing the rate to 0 over the run (cosine, as in
@@ -416,8 +424,10 @@ final class TrainCommand implements Main.Command {
             if (!Files.isRegularFile(p)) throw new UserError("train: --model " + arg + ": no such file");
             try {
                 ModelSpec s = ModelSpec.parse(Files.readString(p, StandardCharsets.UTF_8));
+                if (s.layers().isEmpty()) throw new UserError("train: " + arg + " has no layers; list them under \"layers\"");
                 if (!java.util.Arrays.equals(s.inputShape(), data.inputShape())) {
-                    throw new UserError("train: " + arg + " has input_shape " + dev.backprop.Shape.str(s.inputShape()) + " but "
+                    throw new UserError("train: " + arg + " has " + (s.inputShape() == null ? "no input_shape"
+                            : "input_shape " + dev.backprop.Shape.str(s.inputShape())) + " but "
                             + data.name() + " examples are " + dev.backprop.Shape.str(data.inputShape()) + "; set input_shape to "
                             + dev.backprop.Shape.str(data.inputShape()) + (data.inputShape().length > 1 ? " (an MLP begins with a flatten layer)" : ""));
                 }
@@ -439,6 +449,7 @@ final class TrainCommand implements Main.Command {
         var params = model.parameters();
         if (o.has("lr") && !(o.doubleValue("lr", 0) > 0)) throw new UserError("train: --lr must be positive, got " + o.get("lr"));
         double wd = o.doubleValue("weight-decay", name.equals("adamw") ? 0.01 : 0);
+        if (!(wd >= 0 && Double.isFinite(wd))) throw new UserError("train: --weight-decay must be a number ≥ 0, got " + o.get("weight-decay"));
         double momentum = o.doubleValue("momentum", 0.9);
         Optimizer opt = switch (name) {
             case "sgd" -> new SGD(params, o.doubleValue("lr", sgdLr));

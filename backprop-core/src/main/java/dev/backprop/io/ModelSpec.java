@@ -249,7 +249,8 @@ public final class ModelSpec {
                         int[] p = a.pair("padding", new int[] {0, 0}, 0);
                         a.pair("dilation", new int[] {1, 1}, 1);
                         a.check(2 * p[0] <= k[0] && 2 * p[1] <= k[1], "padding",
-                                "must be at most half the kernel size " + Shape.str(k) + ", got " + Shape.str(p));
+                                "must be at most half the kernel size: at most " + Shape.str(new int[] {k[0] / 2, k[1] / 2})
+                                        + " for a kernel of " + Shape.str(k) + ", got " + Shape.str(p));
                     },
                     m -> {
                         MaxPool2d p = (MaxPool2d) m;
@@ -267,7 +268,8 @@ public final class ModelSpec {
                         int[] p = a.pair("padding", new int[] {0, 0}, 0);
                         a.bool("count_include_pad", true);
                         a.check(2 * p[0] <= k[0] && 2 * p[1] <= k[1], "padding",
-                                "must be at most half the kernel size " + Shape.str(k) + ", got " + Shape.str(p));
+                                "must be at most half the kernel size: at most " + Shape.str(new int[] {k[0] / 2, k[1] / 2})
+                                        + " for a kernel of " + Shape.str(k) + ", got " + Shape.str(p));
                     },
                     m -> {
                         AvgPool2d p = (AvgPool2d) m;
