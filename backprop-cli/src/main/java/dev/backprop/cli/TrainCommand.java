@@ -168,6 +168,10 @@ final class TrainCommand implements Main.Command {
         Parallel.setThreads(threads);
 
         // Data: load, split off validation, normalise with training statistics only.
+        if ((o.has("label") || o.has("task")) && !isCsv(dataName)) {
+            throw new UserError("train: --" + (o.has("label") ? "label" : "task") + " applies to a .csv file; " + dataName
+                    + " has its labels and task built in");
+        }
         Task task = o.has("task") ? Task.parse(o.get("task")) : null;
         LabeledData data;
         // The GEMM kernels compile on the idle core while the data loads (reading is one stream per file).
@@ -451,6 +455,10 @@ final class TrainCommand implements Main.Command {
         double wd = o.doubleValue("weight-decay", name.equals("adamw") ? 0.01 : 0);
         if (!(wd >= 0 && Double.isFinite(wd))) throw new UserError("train: --weight-decay must be a number ≥ 0, got " + o.get("weight-decay"));
         double momentum = o.doubleValue("momentum", 0.9);
+        if (o.has("momentum") && !(momentum >= 0 && momentum < 1)) {
+            throw new UserError("train: --momentum must be in [0, 1) (each step keeps that share of the last one; 1 or more "
+                    + "makes the steps grow without bound), got " + o.get("momentum"));
+        }
         Optimizer opt = switch (name) {
             case "sgd" -> new SGD(params, o.doubleValue("lr", sgdLr));
             case "momentum" -> new SGD(params, o.doubleValue("lr", sgdLr)).momentum(momentum);

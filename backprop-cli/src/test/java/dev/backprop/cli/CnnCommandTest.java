@@ -79,6 +79,11 @@ class CnnCommandTest {
         AugmentCommandTest.oneLineError("has no layers", "train", "--model", empty.toString(), "--out", dir.resolve("o").toString());
         AugmentCommandTest.oneLineError("--weight-decay must be a number ≥ 0", "train", "--weight-decay", "-1",
                 "--out", dir.resolve("o").toString());
+        AugmentCommandTest.oneLineError("--momentum must be in [0, 1)", "train", "--optimizer", "momentum", "--momentum", "2",
+                "--out", dir.resolve("o").toString());
+        AugmentCommandTest.oneLineError("--label applies to a .csv file", "train", "--label", "foo", "--out", dir.resolve("o").toString());
+        AugmentCommandTest.oneLineError("--task applies to a .csv file", "train", "--task", "regression",
+                "--out", dir.resolve("o").toString());
     }
 
     @Test
