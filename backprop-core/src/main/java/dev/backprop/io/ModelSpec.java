@@ -242,16 +242,7 @@ public final class ModelSpec {
                         return new int[] {l.intArg("out_channels"), hw[0], hw[1]};
                     }),
             new Kind("max_pool2d", MaxPool2d.class,
-                    a -> {
-                        int[] k = a.pair("kernel_size", null, 1);
-                        a.check(k != null, "kernel_size", "missing; expected a positive integer or [height, width]");
-                        a.pair("stride", k, 1);
-                        int[] p = a.pair("padding", new int[] {0, 0}, 0);
-                        a.pair("dilation", new int[] {1, 1}, 1);
-                        a.check(2 * p[0] <= k[0] && 2 * p[1] <= k[1], "padding",
-                                "must be at most half the kernel size: at most " + Shape.str(new int[] {k[0] / 2, k[1] / 2})
-                                        + " for a kernel of " + Shape.str(k) + ", got " + Shape.str(p));
-                    },
+                    a -> poolWindow(a, true),
                     m -> {
                         MaxPool2d p = (MaxPool2d) m;
                         return args("kernel_size", pair(p.kernelSize()), "stride", pair(p.stride()), "padding", pair(p.padding()),
@@ -262,14 +253,8 @@ public final class ModelSpec {
                     (l, in) -> pooled(l, in, l.pairArg("dilation"))),
             new Kind("avg_pool2d", AvgPool2d.class,
                     a -> {
-                        int[] k = a.pair("kernel_size", null, 1);
-                        a.check(k != null, "kernel_size", "missing; expected a positive integer or [height, width]");
-                        a.pair("stride", k, 1);
-                        int[] p = a.pair("padding", new int[] {0, 0}, 0);
+                        poolWindow(a, false);
                         a.bool("count_include_pad", true);
-                        a.check(2 * p[0] <= k[0] && 2 * p[1] <= k[1], "padding",
-                                "must be at most half the kernel size: at most " + Shape.str(new int[] {k[0] / 2, k[1] / 2})
-                                        + " for a kernel of " + Shape.str(k) + ", got " + Shape.str(p));
                     },
                     m -> {
                         AvgPool2d p = (AvgPool2d) m;
@@ -307,6 +292,22 @@ public final class ModelSpec {
                         }
                         return in;
                     }));
+
+    /**
+     * Reads a pooling window: kernel_size, stride (default: the kernel size), padding and, for max-pooling, dilation;
+     * as in PyTorch the padding may be at most half the (dilated) kernel.
+     */
+    private static void poolWindow(Args a, boolean dilated) {
+        int[] k = a.pair("kernel_size", null, 1);
+        a.check(k != null, "kernel_size", "missing; expected a positive integer or [height, width]");
+        a.pair("stride", k, 1);
+        int[] p = a.pair("padding", new int[] {0, 0}, 0);
+        int[] d = dilated ? a.pair("dilation", new int[] {1, 1}, 1) : new int[] {1, 1};
+        int[] half = {(d[0] * (k[0] - 1) + 1) / 2, (d[1] * (k[1] - 1) + 1) / 2};
+        a.check(p[0] <= half[0] && p[1] <= half[1], "padding", "must be at most half the kernel size: at most "
+                + Shape.str(half) + " for a kernel of " + Shape.str(k) + (dilated && (d[0] > 1 || d[1] > 1)
+                ? " with dilation " + Shape.str(d) : "") + ", got " + Shape.str(p));
+    }
 
     /** Batch norm over the channels of [C] or [C, L] (1d) or [C, H, W] (2d) examples. */
     private static Kind batchNormKind(String type, Class<? extends BatchNorm> cls, int dims) {

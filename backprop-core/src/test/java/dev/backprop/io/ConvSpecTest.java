@@ -101,7 +101,13 @@ class ConvSpecTest {
         m = error(conv + "\"kernel_size\":9}", "[1,8,8]");
         assertTrue(m.contains("does not fit in an image of 8×8"), m);
         m = error("{\"type\":\"max_pool2d\",\"kernel_size\":2,\"padding\":2}", "[1,8,8]");
-        assertTrue(m.contains("layers[0].padding: must be at most half the kernel size"), m);
+        assertTrue(m.contains("layers[0].padding: must be at most half the kernel size: at most [1, 1] for a kernel of [2, 2], got [2, 2]"), m);
+        // With dilation the bound is half the dilated kernel, as in PyTorch (and in the module).
+        ModelSpec dilated = ModelSpec.parse("{\"format\":\"backprop-model\",\"version\":1,\"input_shape\":[1,8,8],\"layers\":"
+                + "[{\"type\":\"max_pool2d\",\"kernel_size\":2,\"dilation\":3,\"padding\":2}]}");
+        assertArrayEquals(new int[] {1, 5, 5}, dilated.outputShape()); // (8 + 2·2 − (3·1 + 1)) / 2 + 1
+        assertArrayEquals(new int[] {1, 1, 5, 5}, dilated.build(new dev.backprop.Generator(0)).forward(
+                Tensor.randn(new Generator(1), 1, 1, 8, 8)).shape());
         m = error("{\"type\":\"batch_norm2d\",\"num_features\":4}", "[3,8,8]");
         assertTrue(m.contains("expects examples of shape [4, height, width]"), m);
         m = error("{\"type\":\"dropout2d\"}", "[64]");
