@@ -25,7 +25,7 @@ public final class Main {
     }
 
     static List<Command> commands() {
-        return List.of(new TrainCommand(), new EvalCommand(), new PredictCommand(), new BenchCommand());
+        return List.of(new TrainCommand(), new EvalCommand(), new PredictCommand(), new BenchCommand(), new ExplainCommand());
     }
 
     public static void main(String[] args) {

@@ -1,0 +1,88 @@
+package dev.backprop.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code backprop explain xor}: its numbers against an independent computation, and its command line. */
+class ExplainCommandTest {
+    static final double[][] X = {{0, 0}, {0, 1}, {1, 0}, {1, 1}};
+    static final double[] Y = {0, 1, 1, 0};
+
+    /** The loss written out on its own, from the nine numbers θ = (W1₀₀, W1₀₁, W1₁₀, W1₁₁, b1₀, b1₁, W2₀, W2₁, b2). */
+    static double loss(double[] t) {
+        double sum = 0;
+        for (int p = 0; p < 4; p++) {
+            double h0 = 1 / (1 + Math.exp(-(t[0] * X[p][0] + t[1] * X[p][1] + t[4])));
+            double h1 = 1 / (1 + Math.exp(-(t[2] * X[p][0] + t[3] * X[p][1] + t[5])));
+            double out = 1 / (1 + Math.exp(-(t[6] * h0 + t[7] * h1 + t[8])));
+            sum += (out - Y[p]) * (out - Y[p]);
+        }
+        return sum / 4;
+    }
+
+    static double[] theta(ExplainCommand.Weights w) {
+        return new double[] {w.w1()[0][0], w.w1()[0][1], w.w1()[1][0], w.w1()[1][1], w.b1()[0], w.b1()[1], w.w2()[0], w.w2()[1], w.b2()};
+    }
+
+    @Test
+    void theFactorsAgreeWithAHandComputationAndWithCentralDifferences() {
+        ExplainCommand.Weights w = new ExplainCommand.Weights(new double[][] {{0.5, -0.25}, {0.75, 1.0}}, new double[] {0.1, -0.2},
+                new double[] {1.5, -2.0}, 0.3);
+        ExplainCommand.Step s = ExplainCommand.step(1, w, 0.5);
+        double[] t = theta(w);
+        assertEquals(loss(t), s.loss(), 1e-15);
+        // By hand for the point (0, 0): z1 = b1, so h = σ(0.1), σ(−0.2); z2 = 1.5·h0 − 2·h1 + 0.3.
+        double h0 = 1 / (1 + Math.exp(-0.1)), h1 = 1 / (1 + Math.exp(0.2));
+        double yHat = 1 / (1 + Math.exp(-(1.5 * h0 - 2 * h1 + 0.3)));
+        assertEquals(0.1, s.z1()[0][0], 0);
+        assertEquals(yHat, s.yHat()[0], 1e-15);
+        double delta2 = 2 * (yHat - 0) / 4 * yHat * (1 - yHat);
+        assertEquals(delta2, s.delta2()[0], 1e-15);
+        assertEquals(delta2 * -2.0 * h1 * (1 - h1), s.delta1()[0][1], 1e-15);
+        // Every gradient against central differences of the loss above (nothing shared with the command's code).
+        double[] grad = {s.gradW1()[0][0], s.gradW1()[0][1], s.gradW1()[1][0], s.gradW1()[1][1], s.gradB1()[0], s.gradB1()[1],
+                s.gradW2()[0], s.gradW2()[1], s.gradB2()};
+        for (int i = 0; i < 9; i++) {
+            double[] up = t.clone(), down = t.clone();
+            up[i] += 1e-6;
+            down[i] -= 1e-6;
+            assertEquals((loss(up) - loss(down)) / 2e-6, grad[i], 1e-9, "parameter " + i);
+        }
+        // The update is θ − η·∇L.
+        double[] after = theta(s.after());
+        for (int i = 0; i < 9; i++) assertEquals(t[i] - 0.5 * grad[i], after[i], 1e-15, "parameter " + i);
+        assertTrue(ExplainCommand.autogradDifference(s) < 1e-15, "backprop's autograd gives the same gradients");
+    }
+
+    @Test
+    void laterStepsContinueFromTheUpdatedWeightsAndTheLossFalls() {
+        ExplainCommand.Step first = ExplainCommand.run(1, 1.0, 1), second = ExplainCommand.run(2, 1.0, 1);
+        assertEquals(theta(first.after())[8], theta(second.before())[8], 0);
+        assertTrue(ExplainCommand.run(3000, 1.0, 1).loss() < first.loss() / 5, "training lowers the loss");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theCommandPrintsEveryFactorAndJson() {
+        MainTest.Run r = MainTest.run("explain", "xor", "--step", "3", "--json");
+        assertEquals(0, r.status(), r.err());
+        for (String s : List.of("δ2 = ∂L/∂ŷ·ŷ(1 − ŷ)", "δ1[j] = δ2·W2[j]·h[j](1 − h[j])", "∂L/∂W1[1][0] = Σ δ1[1]·x[0]", "step 3",
+                "autograd")) {
+            assertTrue(r.err().contains(s), s + " in:\n" + r.err());
+        }
+        Map<String, Object> j = r.json();
+        assertEquals(3.0, ((Number) j.get("step")).doubleValue());
+        assertEquals(4, ((List<Object>) j.get("points")).size());
+        assertTrue(((Number) j.get("autograd_max_difference")).doubleValue() < 1e-12);
+        assertEquals(ExplainCommand.run(3, 1.0, 1).loss(), ((Number) j.get("loss")).doubleValue(), 1e-15);
+        assertTrue(MainTest.run("explain", "--help").out().contains("--step"));
+        AugmentCommandTest.oneLineError("give the network to explain: xor", "explain", "mnist");
+        AugmentCommandTest.oneLineError("--step must be between 1", "explain", "xor", "--step", "0");
+        AugmentCommandTest.oneLineError("--lr must be a positive number", "explain", "xor", "--lr", "-1");
+    }
+}
