@@ -493,8 +493,7 @@ final class TrainCommand implements Main.Command {
         String m = modelArg.trim().toLowerCase(Locale.ROOT);
         if (m.equals("lenet") || m.equals("cnn-bn")) return true;
         try {
-            return m.endsWith(".json") && Files.size(Path.of(modelArg)) < 1 << 20
-                    && Files.readString(Path.of(modelArg), StandardCharsets.UTF_8).contains("\"conv");
+            return m.endsWith(".json") && isConvolutional(ModelSpec.parse(Files.readString(Path.of(modelArg), StandardCharsets.UTF_8)));
         } catch (IOException | RuntimeException e) {
             return false; // reported properly when the model is read
         }

@@ -279,8 +279,8 @@ public final class ModelSpec {
                         int[] o = l.pairArg("output_size");
                         return new int[] {in[0], o[0], o[1]};
                     }),
-            batchNormKind("batch_norm1d", BatchNorm1d.class, 1),
-            batchNormKind("batch_norm2d", BatchNorm2d.class, 2),
+            batchNormKind("batch_norm1d", BatchNorm1d.class, 1, BatchNorm1d::new),
+            batchNormKind("batch_norm2d", BatchNorm2d.class, 2, BatchNorm2d::new),
             new Kind("dropout2d", Dropout2d.class,
                     a -> a.real("p", 0.5, p -> p >= 0 && p < 1, "a drop probability in [0, 1)"),
                     m -> args("p", ((Dropout2d) m).p()),
@@ -310,7 +310,11 @@ public final class ModelSpec {
     }
 
     /** Batch norm over the channels of [C] or [C, L] (1d) or [C, H, W] (2d) examples. */
-    private static Kind batchNormKind(String type, Class<? extends BatchNorm> cls, int dims) {
+    private interface BatchNormMaker {
+        BatchNorm make(int numFeatures, double eps, Double momentum, boolean affine, boolean trackRunningStats);
+    }
+
+    private static Kind batchNormKind(String type, Class<? extends BatchNorm> cls, int dims, BatchNormMaker make) {
         return new Kind(type, cls,
                 a -> {
                     a.positiveInt("num_features");
@@ -324,14 +328,8 @@ public final class ModelSpec {
                     return args("num_features", b.numFeatures(), "eps", b.eps(), "momentum", b.momentum(),
                             "affine", b.affine(), "track_running_stats", b.trackRunningStats());
                 },
-                (l, g, i) -> {
-                    Double momentum = (Double) l.args().get("momentum");
-                    return dims == 1
-                            ? new BatchNorm1d(l.intArg("num_features"), l.doubleArg("eps"), momentum, l.boolArg("affine"),
-                                    l.boolArg("track_running_stats"))
-                            : new BatchNorm2d(l.intArg("num_features"), l.doubleArg("eps"), momentum, l.boolArg("affine"),
-                                    l.boolArg("track_running_stats"));
-                },
+                (l, g, i) -> make.make(l.intArg("num_features"), l.doubleArg("eps"), (Double) l.args().get("momentum"),
+                        l.boolArg("affine"), l.boolArg("track_running_stats")),
                 (l, in) -> {
                     int c = l.intArg("num_features");
                     boolean rankOk = dims == 1 ? in.length == 1 || in.length == 2 : in.length == 3;
