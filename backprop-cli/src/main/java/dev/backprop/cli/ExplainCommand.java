@@ -161,7 +161,8 @@ final class ExplainCommand implements Main.Command {
             out.print(Options.help("backprop explain xor [options]", "Trains the classic 2-2-1 sigmoid network on XOR "
                     + "(full batch, MSE, gradient descent) and prints one step\nfactor by factor: the forward values, the "
                     + "loss, each factor of the chain rule, each gradient and update,\nbeside its formula. The numbers "
-                    + "are checked against backprop's autograd.", OPTIONS));
+                    + "are checked against backprop's autograd.\nWhat the article's listing and derivative table got wrong, "
+                    + "and the working NumPy version:\ndocs/article-errata.md", OPTIONS));
             return 0;
         }
         if (o.positional().size() != 1 || !o.positional().getFirst().equals("xor")) {

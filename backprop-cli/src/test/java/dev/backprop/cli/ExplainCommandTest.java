@@ -80,9 +80,41 @@ class ExplainCommandTest {
         assertEquals(4, ((List<Object>) j.get("points")).size());
         assertTrue(((Number) j.get("autograd_max_difference")).doubleValue() < 1e-12);
         assertEquals(ExplainCommand.run(3, 1.0, 1).loss(), ((Number) j.get("loss")).doubleValue(), 1e-15);
-        assertTrue(MainTest.run("explain", "--help").out().contains("--step"));
+        String help = MainTest.run("explain", "--help").out();
+        assertTrue(help.contains("--step"));
+        assertTrue(help.contains("docs/article-errata.md"));
+        assertTrue(java.nio.file.Files.exists(java.nio.file.Path.of("../docs/article-errata.md")), "the page explain links to exists");
         AugmentCommandTest.oneLineError("give the network to explain: xor", "explain", "mnist");
         AugmentCommandTest.oneLineError("--step must be between 1", "explain", "xor", "--step", "0");
         AugmentCommandTest.oneLineError("--lr must be a positive number", "explain", "xor", "--lr", "-1");
+    }
+
+    /**
+     * docs/article-errata.md quotes explain's output for step 1 and step 10,000 and says the NumPy listing agrees with
+     * it: every quoted line must still be what the command prints, so the page cannot drift from the code.
+     */
+    @Test
+    void theErrataPageQuotesTheRealOutput() throws Exception {
+        List<String> page = java.nio.file.Files.readAllLines(java.nio.file.Path.of("../docs/article-errata.md"));
+        String step1 = MainTest.run("explain", "xor").out();
+        String step10000 = MainTest.run("explain", "xor", "--step", "10000").out();
+        int quoted = 0;
+        String command = null;
+        for (String line : page) {
+            if (line.startsWith("$ ")) {
+                command = line;
+                continue;
+            }
+            if (line.startsWith("```")) command = null;
+            if (command == null || line.isBlank() || line.strip().equals("...")) continue;
+            if (command.equals("$ ./backprop explain xor") && !line.startsWith("backprop's autograd")) {
+                assertTrue(step1.contains(line), "explain xor no longer prints: " + line);
+                quoted++;
+            } else if (command.equals("$ ./backprop explain xor --step 10000")) {
+                assertTrue(step10000.contains(line), "explain xor --step 10000 no longer prints: " + line);
+                quoted++;
+            }
+        }
+        assertTrue(quoted >= 10, "the page quotes explain's output (" + quoted + " lines found)");
     }
 }
