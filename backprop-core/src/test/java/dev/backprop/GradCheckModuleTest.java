@@ -136,7 +136,8 @@ class GradCheckModuleTest {
             }
         };
         Tensor x = Tensor.of(new double[] {1, 2, 3}, 3);
-        // Central differences with ε = 1e-6 at p₀ = 3e-7 straddle relu's kink at 0: (1.3e-6 − 0) / 2e-6 = 0.65, not 1.
+        // Central differences with the default ε = 1e-5 at p₀ = 3e-7 straddle relu's kink at 0: (1.03e-5 − 0) / 2e-5 ≈ 0.52,
+        // not 1; the forward one-sided difference (1.03e-5 − 3e-7) / 1e-5 = 1 is on p₀'s side.
         GradCheck.ModuleResult r = GradCheck.checkModule(kinked, in -> kinked.forward(in).sum(), x).orThrow();
         GradCheck.Entry p = r.parameters().getFirst();
         assertEquals(1, p.kinks(), p.result().toString());

@@ -56,7 +56,7 @@ final class GradcheckCommand implements Main.Command {
             Opt.value("dropout", "P", "a preset's dropout (as in train)", "the preset's own"),
             Opt.value("batch", "N", "examples in the input batch", "4"),
             Opt.value("tolerance", "X", "the largest error that passes", "1e-6"),
-            Opt.value("eps", "X", "the step ε of the central differences", "1e-6"),
+            Opt.value("eps", "X", "the step ε of the central differences", "1e-5"),
             Opt.value("elements", "N", "single elements checked per parameter (all of them when it has no more)", "8"),
             Opt.value("directions", "N", "random directions checked per parameter with more elements than --elements", "2"),
             Opt.value("seed", "N", "seed of the weights, inputs, labels and the elements and directions checked", "1"),
@@ -99,7 +99,7 @@ final class GradcheckCommand implements Main.Command {
         if (batch < 1 || batch > 4096) throw new UserError("gradcheck: --batch must be between 1 and 4096, got " + batch);
         double tolerance = o.doubleValue("tolerance", GradCheck.TOLERANCE);
         if (!(tolerance > 0)) throw new UserError("gradcheck: --tolerance must be positive, got " + o.get("tolerance"));
-        double eps = o.doubleValue("eps", GradCheck.EPS);
+        double eps = o.doubleValue("eps", GradCheck.MODULE_EPS);
         if (!(eps > 0 && eps <= 0.1)) throw new UserError("gradcheck: --eps must be in (0, 0.1], got " + o.get("eps"));
         int elements = o.intValue("elements", 8);
         if (elements < 1) throw new UserError("gradcheck: --elements must be at least 1, got " + elements);
@@ -184,8 +184,9 @@ final class GradcheckCommand implements Main.Command {
         double seconds = (System.nanoTime() - start) / 1e9;
 
         PrintStream info = json ? System.err : out;
-        String source = o.has("layer") ? "" : o.has("input-shape") ? " for input " + Shape.str(inShape)
-                : " for " + dataLabel(o) + " input " + Shape.str(inShape);
+        String source = o.has("layer") || !o.has("data") && (o.has("input-shape") || what.endsWith(".json")
+                || what.trim().equalsIgnoreCase("lenet")) ? " on input " + Shape.str(inShape)
+                : " on " + o.get("data", "digits") + " input " + Shape.str(inShape);
         info.printf(Locale.ROOT, "backprop gradcheck: %s%s (%,d parameters), batch %d; loss %s; float64, eps %s, tolerance %s; "
                         + "up to %d elements + %d directions per parameter; seed %d%n", what, source, model.parameterCount(), batch,
                 lossName, num(eps), num(tolerance), elements, directions, seed);
@@ -200,10 +201,6 @@ final class GradcheckCommand implements Main.Command {
                 kinks, seconds);
         if (json) out.println(Json.write(json(what, spec, batch, lossName, opts, results, passed, worst, seconds)));
         return passed ? 0 : 1;
-    }
-
-    private static String dataLabel(Options o) {
-        return o.get("data", "digits");
     }
 
     /** The spec of a preset or model file, with its input shape set. */

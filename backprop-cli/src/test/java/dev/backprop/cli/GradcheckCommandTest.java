@@ -52,7 +52,7 @@ class GradcheckCommandTest {
         MainTest.Run r = MainTest.run("gradcheck", "--model", "mlp:5", "--activation", "tanh", "--dropout", "0.2");
         assertEquals(0, r.status(), r.err());
         List<String> lines = r.out().lines().toList();
-        assertTrue(lines.getFirst().startsWith("backprop gradcheck: mlp:5 for digits input [1, 8, 8] (385 parameters)"), lines.getFirst());
+        assertTrue(lines.getFirst().startsWith("backprop gradcheck: mlp:5 on digits input [1, 8, 8] (385 parameters)"), lines.getFirst());
         assertTrue(lines.get(1).contains("parameter") && lines.get(1).contains("worst error"), lines.get(1));
         // Dropout: checked in training mode (one fixed mask) and in evaluation mode.
         assertEquals(2 + 2 * 5 + 1, lines.size(), r.out());

@@ -37,6 +37,9 @@ import java.util.function.Supplier;
  *
  * <p>Why float64: with float32 the rounding error of f divided by ε swamps the derivative; central differences
  * in float64 with ε = 1e-6 are accurate to about 1e-9. Avoid points where the function has a kink (relu at 0).
+ *
+ * <p>{@link #checkModule} checks a whole model instead: every parameter (sampled elements and random directions
+ * for large ones), per parameter, with kinks re-checked; {@code backprop gradcheck} prints it.
  */
 public final class GradCheck {
     /** Default step ε. */
@@ -137,9 +140,9 @@ public final class GradCheck {
             if (directions < 0) throw new IllegalArgumentException("checkModule: directions must be 0 or more, got " + directions);
         }
 
-        /** ε {@value GradCheck#EPS}, tolerance {@value GradCheck#TOLERANCE}, 8 elements, 2 directions, seed 1. */
+        /** ε {@value GradCheck#MODULE_EPS}, tolerance {@value GradCheck#TOLERANCE}, 8 elements, 2 directions, seed 1. */
         public static ModuleOptions defaults() {
-            return new ModuleOptions(EPS, TOLERANCE, 8, 2, 1);
+            return new ModuleOptions(MODULE_EPS, TOLERANCE, 8, 2, 1);
         }
     }
 
@@ -309,6 +312,14 @@ public final class GradCheck {
         }
     }
 
+    /**
+     * The default step of {@link #checkModule}. A whole model's loss is a long computation whose rounding error,
+     * divided by 2ε, is the noise of a central difference (it falls as 1/ε), while the truncation error grows as ε².
+     * Measured on LeNet-5 (batch 4, 28×28 inputs): worst errors 2e-7 at ε = 1e-6, 2e-8 at 1e-5, 2e-9 at 1e-4; but at
+     * 1e-4 steps crossed ReLU kinks (cnn-bn: 0–20 per run), at 1e-5 none.
+     */
+    public static final double MODULE_EPS = 1e-5;
+
     /** The smallest scale an error is taken relative to (see {@link #checkModule}). */
     public static final double SCALE_FLOOR = 1e-8;
 
@@ -365,7 +376,8 @@ public final class GradCheck {
             }
             boolean ok = err <= tol || (Double.isNaN(analytical) && Double.isNaN(numerical));
             if (!ok && acc.failures.size() < 5) {
-                acc.failures.add(where + ": analytical " + fmt(analytical) + " vs numerical " + fmt(numerical));
+                acc.failures.add(where + ": analytical " + String.format(Locale.ROOT, "%.6g", analytical) + " vs numerical "
+                        + String.format(Locale.ROOT, "%.6g", numerical) + ", error " + fmt(err));
             }
             return ok;
         }
