@@ -86,9 +86,13 @@ final class GradcheckCommand implements Main.Command {
                     central differences (f(θ + εv) − f(θ − εv)) / 2ε in float64, and prints the worst error of each.
                     A parameter of up to --elements elements is checked element by element; a larger one at --elements
                     random elements and --directions random directions (a direction moves every element). The error is
-                    relative to the largest value of the derivative for that parameter. Models with batch norm or
-                    dropout are checked in training and in evaluation mode. Exit status 0 when every check is within
-                    --tolerance, 1 when one is not, 2 for a mistake in the command.""", OPTIONS));
+                    relative to the largest value of the derivative for that parameter. The input is a batch of
+                    N(0, 1) examples; the loss is cross-entropy on random labels, or Σ out·R (R ~ N(0, 1)) when the
+                    output is not a vector of logits. Models with batch norm or dropout are checked in training mode
+                    (dropout with one fixed mask) and in evaluation mode. Steps that cross a kink (ReLU at 0, a
+                    max-pool tie) are re-checked and counted. Another layer configuration: a one-layer model file
+                    with its input_shape, to --model. Exit status 0 when every check is within --tolerance, 1 when
+                    one is not, 2 for a mistake in the command.""", OPTIONS));
             return 0;
         }
         if (!o.positional().isEmpty()) throw new UserError("gradcheck: unexpected argument '" + o.positional().getFirst() + "'");
