@@ -38,10 +38,11 @@ import java.util.List;
  * Shape errors name the op and the shapes. Element counts are computed in {@code long}.
  */
 public class Tensor {
-    private final Storage storage;
-    private final int offset;
+    // Not final: setData may point a leaf at new elements (Module.to converting parameters in place).
+    private Storage storage;
+    private int offset;
     private final int[] shape;
-    private final int[] strides;
+    private int[] strides;
 
     // Graph state, owned by Backprop (same package).
     boolean requiresGrad;
@@ -373,6 +374,46 @@ public class Tensor {
     public void backward(Tensor gradient, boolean retainGraph, boolean createGraph) {
         Backprop.backward(this, gradient, retainGraph, createGraph);
     }
+
+    // ---- setData (begin)
+    /**
+     * Makes this leaf hold {@code source}'s elements, in place: it views {@code source}'s storage (sharing it, no
+     * copy), with its offset, strides and element type, and stays the same object (PyTorch's
+     * {@code tensor.data = source}). It is how {@link dev.backprop.nn.Module#to} converts parameters and buffers
+     * while the layers keep their references to them; most code never needs it.
+     *
+     * <ul>
+     *   <li>Only a leaf, only the same shape; the type may change between float32 and float64 (or stay).</li>
+     *   <li>On a tensor that requires grad, only under {@link GradMode#noGrad()} (as every in-place change).</li>
+     *   <li>{@link #grad()} is left as it is (the caller converts it when the type changes).</li>
+     *   <li>A graph recorded earlier that saved this tensor can no longer run backward: the new storage's version
+     *       is set past the old one, so backward fails with the in-place message instead of mixing old and new
+     *       values. Views taken earlier (including {@link #detach()}) keep the old elements.</li>
+     * </ul>
+     */
+    public Tensor setData(Tensor source) {
+        checkInPlace("setData", source);
+        if (gradFn != null) {
+            throw new IllegalStateException("setData: only a leaf tensor can take new data; this one was computed by "
+                    + gradFn.name());
+        }
+        if (!Arrays.equals(source.shape, shape)) {
+            throw new IllegalArgumentException("setData: the new data has shape " + Shape.str(source.shape)
+                    + " but the tensor has shape " + Shape.str(shape));
+        }
+        if (requiresGrad && !source.dtype().isFloating()) {
+            throw new IllegalArgumentException("setData: a tensor that requires grad needs float32 or float64 data, got "
+                    + source.dtype());
+        }
+        if (source.storage != storage) {
+            while (source.storage.version() <= storage.version()) source.storage.bumpVersion();
+        }
+        storage = source.storage;
+        offset = source.offset;
+        strides = source.strides.clone();
+        return this;
+    }
+    // ---- setData (end)
 
     /** A tensor sharing this one's storage but cut off from the graph (no gradient flows through it). */
     public Tensor detach() {

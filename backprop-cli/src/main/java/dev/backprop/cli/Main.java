@@ -25,7 +25,8 @@ public final class Main {
     }
 
     static List<Command> commands() {
-        return List.of(new TrainCommand(), new EvalCommand(), new PredictCommand(), new BenchCommand(), new ExplainCommand());
+        return List.of(new TrainCommand(), new EvalCommand(), new PredictCommand(), new BenchCommand(), new ExplainCommand(),
+                new GradcheckCommand());
     }
 
     public static void main(String[] args) {

@@ -1,5 +1,6 @@
 package dev.backprop.nn;
 
+import dev.backprop.DType;
 import dev.backprop.GradMode;
 import dev.backprop.Shape;
 import dev.backprop.Tensor;
@@ -159,6 +160,48 @@ public abstract class Module {
             }
         }
         return new LoadResult(List.copyOf(missing), List.copyOf(unexpected));
+    }
+
+    /**
+     * Converts every floating parameter and buffer of the tree to {@code dtype}, in place (PyTorch's
+     * {@code module.to(torch.float64)}); returns this. Parameters and buffers stay the same objects — the layers
+     * hold them in fields — and take converted copies of their values ({@link Tensor#setData}): float32 → float64
+     * is exact, float64 → float32 rounds to nearest. Non-floating buffers (batch norm's int64
+     * {@code num_batches_tracked}) keep their type. A parameter's gradient, when there is one, is converted too, as
+     * PyTorch does. Shared parameters are converted once.
+     *
+     * <p>Make the change before training: an optimizer's state (Adam's moments, momentum buffers) made before it
+     * keeps the old type, so create the optimizer after converting (an optimizer that has not stepped yet is fine:
+     * it holds the same parameter objects). Tensors taken from the model before (a {@link #stateDict()}, views of
+     * a weight) keep the old values; a graph recorded before cannot run backward.
+     *
+     * @throws IllegalArgumentException for a type that is not float32 or float64
+     */
+    public Module to(DType dtype) {
+        if (!dtype.isFloating()) {
+            throw new IllegalArgumentException("Module.to: parameters convert to float32 or float64, not " + dtype);
+        }
+        try (var scope = GradMode.noGrad()) {
+            for (Parameter p : parameters()) {
+                if (p.dtype() != dtype) p.setData(p.toType(dtype));
+                Tensor g = p.grad();
+                if (g != null && g.dtype() != dtype) p.setGrad(g.toType(dtype).detach());
+            }
+            for (Tensor b : namedBuffers().values()) {
+                if (b.dtype().isFloating() && b.dtype() != dtype) b.setData(b.toType(dtype));
+            }
+        }
+        return this;
+    }
+
+    /** {@link #to to(FLOAT64)}: PyTorch's {@code module.double()} ({@code double} is a keyword in Java). */
+    public Module toDouble() {
+        return to(DType.FLOAT64);
+    }
+
+    /** {@link #to to(FLOAT32)}: PyTorch's {@code module.float()}. */
+    public Module toFloat() {
+        return to(DType.FLOAT32);
     }
 
     /** Training mode for the whole tree (dropout active, batch norm uses batch statistics). Returns this. */
