@@ -1,14 +1,15 @@
 package dev.backprop;
 
+import dev.backprop.kernels.Kernels;
 import dev.backprop.ops.MovementOp;
 import dev.backprop.ops.Op;
 
 import java.security.CodeSource;
-import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Anomaly detection: names the first operation, forward or backward, that made a NaN or an infinity (PyTorch's
@@ -77,8 +78,8 @@ public final class Anomaly {
         boolean enabled;
         /** Depth of regions where ops are not checked: inside an op's forward, inside a backward pass. */
         int quiet;
-        /** The layers being run, outermost first: "2" inside "0" is layer "0.2". */
-        final ArrayDeque<String[]> layers = new ArrayDeque<>();
+        /** The innermost layer being run (its parent links lead outwards), or null. */
+        Layer layer;
     }
 
     /** Turns anomaly detection on for this thread until the scope is closed (PyTorch's {@code detect_anomaly()}). */
@@ -123,31 +124,63 @@ public final class Anomaly {
 
     /**
      * Names a part of a model for anomaly messages until closed: {@link dev.backprop.nn.Sequential} labels each
-     * layer it runs, so a message says "in layer 2 (Linear(128 -> 10))". Returns null (nothing to close) when
-     * detection is off; use it in try-with-resources.
+     * layer it runs, so a message says "in layer 2 (Linear(128 -> 10))" (nested: "layer 0.2"). The description is
+     * asked for only when a message is written. Returns null (nothing to close) when detection is off; use it in
+     * try-with-resources.
      */
-    public static Label layer(String name, String description) {
+    public static Label layer(Object name, Supplier<String> description) {
         if (!isEnabled()) return null;
         State s = STATE.get();
-        s.layers.addLast(new String[] {name, description});
-        return new Label(s);
+        Layer outer = s.layer;
+        s.layer = new Layer(name, description, outer);
+        return new Label(s, outer);
     }
 
     /** Ends a {@link #layer} label. */
     public static final class Label implements AutoCloseable {
         private final State state;
-        private boolean closed;
+        private final Layer outer;
 
-        private Label(State state) {
+        private Label(State state, Layer outer) {
             this.state = state;
+            this.outer = outer;
         }
 
         @Override
         public void close() {
-            if (!closed) {
-                closed = true;
-                state.layers.pollLast();
+            state.layer = outer;
+        }
+    }
+
+    /** One labelled layer, linked to the one it runs inside: a snapshot of the path is one reference. */
+    private record Layer(Object name, Supplier<String> description, Layer outer) {
+        String path() {
+            return outer == null ? String.valueOf(name) : outer.path() + "." + name;
+        }
+    }
+
+    /**
+     * Where the caller made something: a stack frame and the layer path, formatted only when a message needs it
+     * (a node records one each time it is made under detection, and almost none is ever printed).
+     */
+    static final class Site {
+        private final StackWalker.StackFrame frame;
+        private final Layer layer;
+        private String text;
+
+        private Site(StackWalker.StackFrame frame, Layer layer) {
+            this.frame = frame;
+            this.layer = layer;
+        }
+
+        @Override
+        public String toString() {
+            if (text == null) {
+                String f = frame == null ? "(no caller outside the engine)" : frame.getClassName() + "." + frame.getMethodName()
+                        + "(" + frame.getFileName() + ":" + frame.getLineNumber() + ")";
+                text = layer == null ? f : f + " in layer " + layer.path() + " (" + layer.description().get() + ")";
             }
+            return text;
         }
     }
 
@@ -216,12 +249,12 @@ public final class Anomaly {
                     .append(badIn ? " from inputs holding infinities but no NaN: " : " from finite inputs: ");
             appendInputs(sb, in);
         }
-        String where = site();
+        String where = site().toString();
         throw new AnomalyException(sb.append("; at ").append(where).toString(), op.name(), AnomalyException.Phase.FORWARD, where, out);
     }
 
     /** The caller's code location of a node made now (its op's forward ran under detection). */
-    static String creationSite() {
+    static Site creationSite() {
         return site();
     }
 
@@ -229,14 +262,14 @@ public final class Anomaly {
     static void checkIncoming(Node node, Tensor g, boolean root) {
         if (finite(g)) return;
         Count c = Count.of(g);
-        String where = node.site == null ? "before anomaly detection was turned on" : node.site;
+        String where = node.site == null ? "before anomaly detection was turned on" : node.site.toString();
         String msg = root
                 ? "backward: the starting gradient passed to backward() holds " + c.bad() + " of " + c.n + " values " + Shape.str(g.shape())
                         + "; give a finite gradient; the output's op " + node.op.name() + " was made at " + where
                 : "backward of " + node.op.name() + ": the gradients flowing into its output " + Shape.str(g.shape())
                         + " from its several uses summed to " + c.bad() + " of " + c.n + " values (overflow); " + node.op.name()
                         + " was made at " + where;
-        throw new AnomalyException(msg, node.op.name(), AnomalyException.Phase.BACKWARD, node.site, g);
+        throw new AnomalyException(msg, node.op.name(), AnomalyException.Phase.BACKWARD, node.site == null ? null : where, g);
     }
 
     /** Checks the gradient {@code gi} that {@code node}'s backward rule made for input {@code i} from a finite {@code g}. */
@@ -251,9 +284,9 @@ public final class Anomaly {
                 .append("; ");
         appendInputs(sb, in);
         if (node.op.savesOutput()) sb.append("; output ").append(Count.of(node.output).describe());
-        String where = node.site == null ? "before anomaly detection was turned on" : node.site;
+        String where = node.site == null ? "before anomaly detection was turned on" : node.site.toString();
         sb.append("; ").append(node.op.name()).append(" was made at ").append(where);
-        throw new AnomalyException(sb.toString(), node.op.name(), AnomalyException.Phase.BACKWARD, node.site, gi);
+        throw new AnomalyException(sb.toString(), node.op.name(), AnomalyException.Phase.BACKWARD, node.site == null ? null : where, gi);
     }
 
     /**
@@ -263,7 +296,7 @@ public final class Anomaly {
     public static void checkStep(String optimizer, double lr, Tensor param, Tensor grad, boolean finiteBefore) {
         if (!finiteBefore || finite(param)) return;
         Count c = Count.of(param);
-        String where = site();
+        String where = site().toString();
         throw new AnomalyException(optimizer + " step made a parameter " + Shape.str(param.shape()) + " non-finite: "
                 + c.bad() + " of " + c.n + " values, from its gradient " + Count.of(grad).describe() + " at lr " + num(lr)
                 + "; lower the learning rate or clip the gradients; at " + where, optimizer, AnomalyException.Phase.STEP, where, param);
@@ -280,6 +313,9 @@ public final class Anomaly {
         if (t.isContiguous() && t.dtype() == DType.FLOAT32) {
             float[] a = t.storage().floats();
             int from = t.storageOffset(), to = from + (int) t.numel();
+            // A NaN or an infinity makes the sum of squares non-finite, and that sum is a vectorised kernel; only
+            // when it is not finite (or values past 1.8e19 overflowed their squares) look element by element.
+            if (Double.isFinite(Kernels.active().sumOfSquares(a, from, to - from))) return true;
             for (int i = from; i < to; i++) {
                 if (!Float.isFinite(a[i])) return false;
             }
@@ -325,15 +361,9 @@ public final class Anomaly {
     }
 
     /** The first frame outside the engine, and the layer being run if one is labelled. */
-    private static String site() {
-        String frame = WALKER.walk(s -> s.filter(f -> !INTERNAL.get(f.getDeclaringClass())).findFirst()
-                .map(f -> f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":" + f.getLineNumber() + ")")
-                .orElse("(no caller outside the engine)"));
-        ArrayDeque<String[]> layers = STATE.get().layers;
-        if (layers.isEmpty()) return frame;
-        StringBuilder path = new StringBuilder();
-        for (String[] l : layers) path.append(path.isEmpty() ? "" : ".").append(l[0]);
-        return frame + " in layer " + path + " (" + layers.peekLast()[1] + ")";
+    private static Site site() {
+        StackWalker.StackFrame frame = WALKER.walk(s -> s.filter(f -> !INTERNAL.get(f.getDeclaringClass())).findFirst().orElse(null));
+        return new Site(frame, STATE.get().layer);
     }
 
     /** A number in 4 significant digits without trailing zeros: 0, 1.25, -3.4e+38. */
