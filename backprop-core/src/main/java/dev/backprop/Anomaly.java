@@ -241,7 +241,7 @@ public final class Anomaly {
         if (nanIn) {
             int k = 0;
             while (in[k].nan == 0) k++;
-            sb.append("received NaN: input ").append(k).append(' ').append(in[k].describe()).append(" came from ")
+            sb.append("received NaN in input ").append(k).append(' ').append(in[k].describe()).append("; it came from ")
                     .append(origin(inputs[k]));
             for (int i = 0; i < inputs.length; i++) if (i != k) sb.append("; input ").append(i).append(' ').append(in[i].describe());
         } else {
@@ -262,14 +262,12 @@ public final class Anomaly {
     static void checkIncoming(Node node, Tensor g, boolean root) {
         if (finite(g)) return;
         Count c = Count.of(g);
-        String where = node.site == null ? "before anomaly detection was turned on" : node.site.toString();
         String msg = root
                 ? "backward: the starting gradient passed to backward() holds " + c.bad() + " of " + c.n + " values " + Shape.str(g.shape())
-                        + "; give a finite gradient; the output's op " + node.op.name() + " was made at " + where
+                        + "; give a finite gradient; the output's op " + made(node)
                 : "backward of " + node.op.name() + ": the gradients flowing into its output " + Shape.str(g.shape())
-                        + " from its several uses summed to " + c.bad() + " of " + c.n + " values (overflow); " + node.op.name()
-                        + " was made at " + where;
-        throw new AnomalyException(msg, node.op.name(), AnomalyException.Phase.BACKWARD, node.site == null ? null : where, g);
+                        + " from its several uses summed to " + c.bad() + " of " + c.n + " values (overflow); " + made(node);
+        throw new AnomalyException(msg, node.op.name(), AnomalyException.Phase.BACKWARD, node.site == null ? null : node.site.toString(), g);
     }
 
     /** Checks the gradient {@code gi} that {@code node}'s backward rule made for input {@code i} from a finite {@code g}. */
@@ -284,9 +282,13 @@ public final class Anomaly {
                 .append("; ");
         appendInputs(sb, in);
         if (node.op.savesOutput()) sb.append("; output ").append(Count.of(node.output).describe());
-        String where = node.site == null ? "before anomaly detection was turned on" : node.site.toString();
-        sb.append("; ").append(node.op.name()).append(" was made at ").append(where);
-        throw new AnomalyException(sb.toString(), node.op.name(), AnomalyException.Phase.BACKWARD, node.site == null ? null : where, gi);
+        sb.append("; ").append(made(node));
+        throw new AnomalyException(sb.toString(), node.op.name(), AnomalyException.Phase.BACKWARD, node.site == null ? null : node.site.toString(), gi);
+    }
+
+    /** "log was made at Net.forward(Net.java:42)", or made before detection (no site was recorded then). */
+    private static String made(Node node) {
+        return node.op.name() + (node.site == null ? " was made before anomaly detection was turned on" : " was made at " + node.site);
     }
 
     /**

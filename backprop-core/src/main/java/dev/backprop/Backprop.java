@@ -134,7 +134,7 @@ public final class Backprop {
         handed.add(gradient.storage());
         // Under anomaly detection each backward rule's result is checked here; the ops inside the rules are not.
         boolean check = Anomaly.checking();
-        try (var scope = createGraph ? GradMode.enableGrad() : GradMode.noGrad(); var quiet = check ? Anomaly.quiet() : null) {
+        try (var scope = createGraph ? GradMode.enableGrad() : GradMode.noGrad(); var _ = check ? Anomaly.quiet() : null) {
             if (!createGraph) gradient = gradient.detach();
             if (root.gradFn == null) {
                 deliver(root, gradient, capture, handed);

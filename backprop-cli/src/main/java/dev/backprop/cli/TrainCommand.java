@@ -310,7 +310,7 @@ final class TrainCommand implements Main.Command {
         History history;
         // --detect-anomaly: every op's output and gradient is checked (see Anomaly); a failed run leaves no files.
         if (o.has("detect-anomaly")) info.println("anomaly detection on: every op's output and gradient is checked for NaN/Inf (slower)");
-        try (var anomaly = o.has("detect-anomaly") ? Anomaly.detect() : null) {
+        try (var _ = o.has("detect-anomaly") ? Anomaly.detect() : null) {
             history = trainer.fit();
         } catch (RuntimeException e) {
             throw failed(e, outDir, outCreated, json ? out : null);

@@ -39,7 +39,7 @@ public final class Sequential extends Module {
     public Tensor forward(Tensor x) {
         for (int i = 0; i < layers.size(); i++) {
             Module m = layers.get(i);
-            try (var label = Anomaly.isEnabled() ? Anomaly.layer(i, m::describe) : null) {
+            try (var _ = Anomaly.isEnabled() ? Anomaly.layer(i, m::describe) : null) {
                 if (m instanceof Linear lin && i + 1 < layers.size() && layers.get(i + 1) instanceof Activation.ReLU) {
                     x = lin.forwardRelu(x);
                     i++;

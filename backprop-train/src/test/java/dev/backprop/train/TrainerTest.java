@@ -127,12 +127,24 @@ class TrainerTest {
     void underAnomalyDetectionTheStopNamesTheOpAndLayer() {
         Sequential m = mlp(1);
         TrainingException e;
-        try (var scope = dev.backprop.Anomaly.detect()) {
+        try (var _ = dev.backprop.Anomaly.detect()) {
             e = assertThrows(TrainingException.class, () -> train(m, new SGD(m.parameters(), 1e12), 3, 1));
         }
         var cause = assertInstanceOf(dev.backprop.AnomalyException.class, e.getCause());
         assertTrue(e.getMessage().matches("anomaly at epoch \\d+, step \\d+.*: .*" + cause.op() + ".*"), e.getMessage());
         assertTrue(e.getMessage().endsWith(cause.getMessage()), "the engine's message is kept whole");
+    }
+
+    @Test
+    void anOverflowingStepUnderAnomalyDetectionNamesTheParameter() {
+        Sequential m = mlp(1);
+        TrainingException e;
+        try (var _ = dev.backprop.Anomaly.detect()) {
+            // A rate past the float range: the first update overflows the first parameter with a nonzero gradient.
+            e = assertThrows(TrainingException.class, () -> train(m, new SGD(m.parameters(), 1e45), 1, 1));
+        }
+        assertTrue(e.getMessage().startsWith("anomaly at epoch 1, step 1 (parameter 1.weight): SGD step made a parameter "
+                + "[32, 64] non-finite: "), e.getMessage());
     }
 
     @Test
