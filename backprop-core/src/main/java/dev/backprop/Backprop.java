@@ -36,8 +36,9 @@ public final class Backprop {
      */
     public static Tensor apply(Op op, Tensor... inputs) {
         Tensor out;
+        boolean check = Anomaly.checking();   // false unless an anomaly-detection scope is open: one read
         try (var scope = GradMode.noGrad()) {
-            out = op.forward(inputs);
+            out = check ? Anomaly.forward(op, inputs) : op.forward(inputs);
         }
         for (Tensor in : inputs) {
             if (out == in) {
@@ -49,6 +50,7 @@ public final class Backprop {
             Node node = new Node(op, inputs.clone());
             node.output = out;
             node.outputVersion = out.storage().version();
+            if (check) node.site = Anomaly.creationSite();
             out.gradFn = node;
             out.requiresGrad = true;
         }
@@ -130,7 +132,9 @@ public final class Backprop {
         // may be changed in place, so it must not share one of these; fresh gradients are handed over without a copy.
         Set<Storage> handed = Collections.newSetFromMap(new IdentityHashMap<>());
         handed.add(gradient.storage());
-        try (var scope = createGraph ? GradMode.enableGrad() : GradMode.noGrad()) {
+        // Under anomaly detection each backward rule's result is checked here; the ops inside the rules are not.
+        boolean check = Anomaly.checking();
+        try (var scope = createGraph ? GradMode.enableGrad() : GradMode.noGrad(); var _ = check ? Anomaly.quiet() : null) {
             if (!createGraph) gradient = gradient.detach();
             if (root.gradFn == null) {
                 deliver(root, gradient, capture, handed);
@@ -156,11 +160,13 @@ public final class Backprop {
                     deliver(produced, g, capture, handed);
                 }
                 node.checkSavedVersions();
+                if (check) Anomaly.checkIncoming(node, g, k == order.size() - 1);
                 Tensor[] grads = node.op.backward(g, node.inputs, produced);
                 for (int i = 0; i < node.inputs.length; i++) {
                     Tensor in = node.inputs[i];
                     if (!in.requiresGrad || grads[i] == null) continue;
                     Tensor gi = sumTo(node.op, grads[i], in);
+                    if (check) Anomaly.checkBackward(node, g, i, gi);
                     if (in.gradFn == null) {
                         deliver(in, gi, capture, handed);
                     } else {

@@ -19,6 +19,8 @@ public final class Node {
     int outputVersion;
     /** Set when a backward pass went through this node without retainGraph, as PyTorch frees its buffers. */
     boolean released;
+    /** Where the caller made this node, recorded only under {@link Anomaly#detect()} (null otherwise). */
+    Anomaly.Site site;
 
     Node(Op op, Tensor[] inputs) {
         this.op = op;

@@ -1,5 +1,7 @@
 package dev.backprop.cli;
 
+import dev.backprop.Anomaly;
+import dev.backprop.AnomalyException;
 import dev.backprop.Generator;
 import dev.backprop.data.Csv;
 import dev.backprop.data.DataSets;
@@ -97,6 +99,8 @@ final class TrainCommand implements Main.Command {
             Opt.value("seed", "N", "seed for initialisation, shuffling, dropout and the validation split", "1"),
             Opt.value("threads", "N", "worker threads", String.valueOf(Runtime.getRuntime().availableProcessors())),
             Opt.value("out", "DIR", "where the model files and report go", "runs/<data>-<model>"),
+            Opt.flag("detect-anomaly", "stop at the first op, forward or backward, that makes a NaN or Inf, and name it, its "
+                    + "input shapes and statistics and its layer (slower)"),
             Opt.flag("json", "print one JSON object with the results as the last line"),
             Opt.flag("verbose", "stack traces on errors"),
             Opt.flag("help", "show this help"));
@@ -276,6 +280,7 @@ final class TrainCommand implements Main.Command {
         LRScheduler sched = scheduler(schedule, opt, epochs);
         String modelName = modelArg.endsWith(".json") ? Path.of(modelArg).getFileName().toString().replace(".json", "") : modelArg;
         Path outDir = Path.of(o.get("out", "runs/" + safe(data.name()) + "-" + safe(modelName)));
+        boolean outCreated = !Files.exists(outDir);
         prepareOut(outDir);
 
         Trainer.Builder tb = Trainer.builder(model, objective, opt).train(train).validation(validation, curve).epochs(epochs)
@@ -302,7 +307,14 @@ final class TrainCommand implements Main.Command {
                 augment == null ? "" : " augment " + augment.list() + ";", seed, threads);
         double lr0 = opt.lr(); // the schedule moves opt.lr()
         long start = System.nanoTime();
-        History history = trainer.fit();
+        History history;
+        // --detect-anomaly: every op's output and gradient is checked (see Anomaly); a failed run leaves no files.
+        if (o.has("detect-anomaly")) info.println("anomaly detection on: every op's output and gradient is checked for NaN/Inf (slower)");
+        try (var _ = o.has("detect-anomaly") ? Anomaly.detect() : null) {
+            history = trainer.fit();
+        } catch (RuntimeException e) {
+            throw failed(e, outDir, outCreated, json ? out : null);
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         boolean images = isImage(spec.inputShape()) && objective.classes() > 0;
         Evaluation test = Evaluation.of(model, objective, data.test(), 512, images ? MISTAKES_SHOWN : 0);
@@ -375,6 +387,33 @@ final class TrainCommand implements Main.Command {
             out.println(Json.write(r));
         }
         return 0;
+    }
+
+    /**
+     * A training that stopped: removes the output directory if this run made it and it is still empty, and with
+     * --json prints {"error": ..., "anomaly": {op, phase, location}} as the last line; returns the exception.
+     */
+    static RuntimeException failed(RuntimeException e, Path outDir, boolean outCreated, PrintStream json) {
+        if (outCreated) {
+            try (var files = Files.list(outDir)) {
+                if (files.findAny().isEmpty()) Files.delete(outDir);
+            } catch (IOException ignored) {
+                // Best effort: an empty directory left behind is harmless.
+            }
+        }
+        if (json != null && e instanceof dev.backprop.train.TrainingException) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("error", e.getMessage());
+            if (e.getCause() instanceof AnomalyException a) {
+                Map<String, Object> at = new LinkedHashMap<>();
+                at.put("op", a.op());
+                at.put("phase", a.phase().name().toLowerCase(Locale.ROOT));
+                at.put("location", a.location());
+                r.put("anomaly", at);
+            }
+            json.println(Json.write(r));
+        }
+        return e;
     }
 
     static boolean isCsv(String data) {

@@ -172,7 +172,28 @@ class MainTest {
         Run r = run("train", "--optimizer", "sgd", "--lr", "1e12", "--epochs", "3", "--out", dir.resolve("x").toString());
         assertEquals(1, r.status(), r.err());
         assertTrue(r.err().matches("(?s)backprop: the (loss|gradient norm) became .* at epoch \\d+, step \\d+.*"), r.err());
-        assertTrue(!Files.exists(dir.resolve("x/model.json")), "nothing is written for a failed run");
+        assertTrue(!Files.exists(dir.resolve("x")), "nothing is written for a failed run, not even its directory");
+    }
+
+    @Test
+    void detectAnomalyNamesTheOpAndLayerAndLeavesNoOutput(@TempDir Path dir) {
+        // The README's recipe for a NaN: plain SGD with a rate of 1e6 overflows the output layer within a few steps.
+        Path out = dir.resolve("x");
+        Run r = run("train", "--optimizer", "sgd", "--lr", "1e6", "--epochs", "1", "--detect-anomaly", "--out", out.toString());
+        assertEquals(1, r.status(), r.err());
+        assertTrue(r.err().matches("(?s).*backprop: anomaly at epoch 1, step \\d+: linear \\(forward\\) produced .* from finite "
+                + "inputs: input 0 \\[32, 128\\] .*; at .* in layer 3 \\(Linear\\(128 -> 10\\)\\)\n"), r.err());
+        assertEquals(1, r.err().lines().filter(l -> l.startsWith("backprop:")).count(), "one line");
+        assertTrue(!Files.exists(out), "a failed run leaves no output directory behind");
+
+        Run j = run("train", "--optimizer", "sgd", "--lr", "1e6", "--epochs", "1", "--detect-anomaly", "--json", "--out", out.toString());
+        assertEquals(1, j.status());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> anomaly = (Map<String, Object>) j.json().get("anomaly");
+        assertEquals("linear", anomaly.get("op"));
+        assertEquals("forward", anomaly.get("phase"));
+        assertTrue(anomaly.get("location").toString().endsWith("in layer 3 (Linear(128 -> 10))"), anomaly.toString());
+        assertTrue(j.json().get("error").toString().startsWith("anomaly at epoch 1"), j.out());
     }
 
     @Test

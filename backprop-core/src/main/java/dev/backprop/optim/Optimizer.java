@@ -1,5 +1,6 @@
 package dev.backprop.optim;
 
+import dev.backprop.Anomaly;
 import dev.backprop.GradMode;
 import dev.backprop.Shape;
 import dev.backprop.Tensor;
@@ -261,6 +262,7 @@ public abstract class Optimizer {
      */
     public void step() {
         validate();
+        boolean check = Anomaly.isEnabled();
         try (var _ = GradMode.noGrad()) {
             for (ParamGroup group : groups) {
                 for (Tensor p : group.params) {
@@ -270,6 +272,8 @@ public abstract class Optimizer {
                     g = g.contiguous();
                     ParamState s = state.computeIfAbsent(p, k -> new ParamState());
                     s.step++;
+                    // Updates write storage directly, outside any op: anomaly detection checks them here.
+                    boolean finiteBefore = check && Anomaly.allFinite(p);
                     if (p.isContiguous()) {
                         update(p, g, group, s);
                         p.storage().bumpVersion();
@@ -279,6 +283,7 @@ public abstract class Optimizer {
                         update(work, g, group, s);
                         p.copy_(work);   // bumps the version
                     }
+                    if (check) Anomaly.checkStep(name, group.lr(), p, g, finiteBefore);
                 }
             }
         }

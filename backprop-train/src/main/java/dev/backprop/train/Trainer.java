@@ -1,5 +1,7 @@
 package dev.backprop.train;
 
+import dev.backprop.AnomalyException;
+import dev.backprop.Anomaly;
 import dev.backprop.Generator;
 import dev.backprop.GradMode;
 import dev.backprop.Tensor;
@@ -112,8 +114,29 @@ public final class Trainer {
         return augment;
     }
 
-    /** Runs the whole training and returns its history. */
+    /**
+     * Runs the whole training and returns its history. Under {@link Anomaly#detect()}, the first op that makes a
+     * NaN or an infinity stops it with a {@link TrainingException} naming the epoch, step, op and layer.
+     */
     public History fit() {
+        int[] at = new int[2];   // epoch, step (0 while evaluating): where an anomaly happened
+        try {
+            return fit(at);
+        } catch (AnomalyException e) {
+            throw anomaly(e, at[0], at[1]);
+        }
+    }
+
+    private TrainingException anomaly(AnomalyException e, int epoch, int step) {
+        String param = "";
+        if (e.phase() == AnomalyException.Phase.STEP) {
+            for (var p : model.namedParameters().entrySet()) if (p.getValue() == e.value()) param = " (parameter " + p.getKey() + ")";
+        }
+        String when = step > 0 ? "step " + step : "evaluation";
+        return new TrainingException(String.format(Locale.ROOT, "anomaly at epoch %d, %s%s: %s", epoch, when, param, e.getMessage()), e);
+    }
+
+    private History fit(int[] at) {
         History history = new History();
         DataLoader loader = new DataLoader(train, batchSize, generator, dropLast);
         if (augment != null) loader = loader.withTransform(augment, augmentSeed);
@@ -121,6 +144,7 @@ public final class Trainer {
         for (Callback c : callbacks) c.onTrainBegin(this);
         boolean stop = false;
         for (int epoch = 1; epoch <= epochs && !stop; epoch++) {
+            at[0] = epoch;
             for (Callback c : callbacks) c.onEpochBegin(this, epoch);
             double lr = optimizer.lr();
             long start = System.nanoTime();
@@ -130,6 +154,7 @@ public final class Trainer {
             boolean classification = true;
             for (Batch b : loader) {
                 step++;
+                at[1] = step;
                 Tensor out = model.forward(b.x());
                 Tensor loss = objective.loss(out, b.y());
                 double lossValue = loss.item();
@@ -161,6 +186,7 @@ public final class Trainer {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             double valLoss = Double.NaN, valAcc = Double.NaN;
+            at[1] = 0;
             if (validation != null && validation.size() > 0) {
                 Evaluation ev = Evaluation.of(model, objective, validation, Math.max(batchSize, 256));
                 valLoss = ev.loss();

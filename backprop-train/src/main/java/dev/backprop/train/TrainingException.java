@@ -5,4 +5,9 @@ public class TrainingException extends RuntimeException {
     public TrainingException(String message) {
         super(message);
     }
+
+    /** With the exception that stopped it (an {@link dev.backprop.AnomalyException}). */
+    public TrainingException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

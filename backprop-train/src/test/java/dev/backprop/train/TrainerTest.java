@@ -22,6 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -120,6 +121,30 @@ class TrainerTest {
         var e = assertThrows(TrainingException.class, () -> train(m, new SGD(m.parameters(), 1e12), 3, 1));
         assertTrue(e.getMessage().matches(".*(loss|gradient norm) became (NaN|Infinity|-Infinity) at epoch \\d+, step \\d+.*"), e.getMessage());
         assertTrue(e.getMessage().contains("--lr"), "it says what to try: " + e.getMessage());
+    }
+
+    @Test
+    void underAnomalyDetectionTheStopNamesTheOpAndLayer() {
+        Sequential m = mlp(1);
+        TrainingException e;
+        try (var _ = dev.backprop.Anomaly.detect()) {
+            e = assertThrows(TrainingException.class, () -> train(m, new SGD(m.parameters(), 1e12), 3, 1));
+        }
+        var cause = assertInstanceOf(dev.backprop.AnomalyException.class, e.getCause());
+        assertTrue(e.getMessage().matches("anomaly at epoch \\d+, step \\d+.*: .*" + cause.op() + ".*"), e.getMessage());
+        assertTrue(e.getMessage().endsWith(cause.getMessage()), "the engine's message is kept whole");
+    }
+
+    @Test
+    void anOverflowingStepUnderAnomalyDetectionNamesTheParameter() {
+        Sequential m = mlp(1);
+        TrainingException e;
+        try (var _ = dev.backprop.Anomaly.detect()) {
+            // A rate past the float range: the first update overflows the first parameter with a nonzero gradient.
+            e = assertThrows(TrainingException.class, () -> train(m, new SGD(m.parameters(), 1e45), 1, 1));
+        }
+        assertTrue(e.getMessage().startsWith("anomaly at epoch 1, step 1 (parameter 1.weight): SGD step made a parameter "
+                + "[32, 64] non-finite: "), e.getMessage());
     }
 
     @Test
