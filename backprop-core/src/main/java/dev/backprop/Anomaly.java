@@ -178,7 +178,12 @@ public final class Anomaly {
             if (text == null) {
                 String f = frame == null ? "(no caller outside the engine)" : frame.getClassName() + "." + frame.getMethodName()
                         + "(" + frame.getFileName() + ":" + frame.getLineNumber() + ")";
-                text = layer == null ? f : f + " in layer " + layer.path() + " (" + layer.description().get() + ")";
+                String in = layer == null ? "" : "layer " + layer.path() + " (" + layer.description().get() + ")";
+                // The training loop's own forward call says nothing the layer does not say better (a model of built-in
+                // layers trained by Trainer or the CLI); a user's module or loop is a frame of its own and is kept.
+                boolean loop = frame != null && (frame.getClassName().startsWith("dev.backprop.train.")
+                        || frame.getClassName().startsWith("dev.backprop.cli."));
+                text = layer == null ? f : loop ? in : f + " in " + in;
             }
             return text;
         }
