@@ -192,7 +192,7 @@ class MainTest {
         Map<String, Object> anomaly = (Map<String, Object>) j.json().get("anomaly");
         assertEquals("linear", anomaly.get("op"));
         assertEquals("forward", anomaly.get("phase"));
-        assertTrue(anomaly.get("location").toString().endsWith("in layer 3 (Linear(128 -> 10))"), anomaly.toString());
+        assertTrue(anomaly.get("location").toString().equals("layer 3 (Linear(128 -> 10))"), anomaly.toString());
         assertTrue(j.json().get("error").toString().startsWith("anomaly at epoch 1"), j.out());
     }
 
