@@ -266,7 +266,7 @@ final class TrainCommand implements Main.Command {
         Sequential model = spec.build(gen.split());
         if (init != Init.Scheme.DEFAULT) {
             Generator ig = gen.split();
-            for (Module m : model.layers()) {
+            for (Module m : model.namedModules().values()) { // every layer, also those inside residual blocks
                 if (m instanceof Linear l) Init.apply(init, l.weight(), l.bias(), ig);
                 if (m instanceof Conv2d c) Init.apply(init, c.weight(), c.bias(), ig);
             }
