@@ -36,6 +36,8 @@ import dev.backprop.optim.schedule.WarmupCosine;
 import dev.backprop.train.Callback;
 import dev.backprop.train.EarlyStopping;
 import dev.backprop.train.Evaluation;
+import dev.backprop.train.GradientMonitor;
+import dev.backprop.train.TrainingException;
 import dev.backprop.train.History;
 import dev.backprop.train.HtmlReport;
 import dev.backprop.train.ModelSummary;
@@ -97,6 +99,10 @@ final class TrainCommand implements Main.Command {
             Opt.value("seed", "N", "seed for initialisation, shuffling, dropout and the validation split", "1"),
             Opt.value("threads", "N", "worker threads", String.valueOf(Runtime.getRuntime().availableProcessors())),
             Opt.value("out", "DIR", "where the model files and report go", "runs/<data>-<model>"),
+            // --- gradient-flow monitor (issue 6) ---
+            Opt.optionalValue("monitor", "N", "watch the gradient flow: per layer and epoch the gradient norm, the "
+                    + "update/weight ratio and dead or saturated activations (measured every N steps, default 10); flags "
+                    + "vanishing and exploding gradients with what to do; adds it to the report and --json", "off"),
             Opt.flag("json", "print one JSON object with the results as the last line"),
             Opt.flag("verbose", "stack traces on errors"),
             Opt.flag("help", "show this help"));
@@ -293,6 +299,15 @@ final class TrainCommand implements Main.Command {
         if (augmentation != null) tb.augment(augmentation, seed);
         EarlyStopping early = earlyStop > 0 ? new EarlyStopping(earlyStop) : null;
         if (early != null) tb.callback(early);
+        // --- gradient-flow monitor (issue 6) ---
+        GradientMonitor monitor = null;
+        if (o.has("monitor")) {
+            int every = o.get("monitor").equals("true") ? 10 : o.intValue("monitor", 10);
+            if (every < 1) throw new UserError("train: --monitor=N samples every N steps; N must be at least 1, got " + every);
+            monitor = new GradientMonitor(every, json ? System.err : out);
+            tb.callback(monitor);
+        }
+        // --- end monitor ---
         Trainer trainer = tb.build();
 
         PrintStream info = json ? System.err : out;
@@ -302,7 +317,14 @@ final class TrainCommand implements Main.Command {
                 augment == null ? "" : " augment " + augment.list() + ";", seed, threads);
         double lr0 = opt.lr(); // the schedule moves opt.lr()
         long start = System.nanoTime();
-        History history = trainer.fit();
+        History history;
+        try {
+            history = trainer.fit();
+        } catch (TrainingException e) {
+            if (monitor != null) printMonitor(monitor, json ? System.err : out); // what the monitor saw before it broke
+            throw e;
+        }
+        if (monitor != null) printMonitor(monitor, info);
         double seconds = (System.nanoTime() - start) / 1e9;
         boolean images = isImage(spec.inputShape()) && objective.classes() > 0;
         Evaluation test = Evaluation.of(model, objective, data.test(), 512, images ? MISTAKES_SHOWN : 0);
@@ -333,7 +355,7 @@ final class TrainCommand implements Main.Command {
         settings.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
         ModelSummary summary = ModelSummary.of(model, spec.inputShape());
         HtmlReport.write(report, new HtmlReport.Content("backprop: " + modelName + " on " + data.name(), history, curve, test,
-                data.classNames(), summary, settings, images ? pictures(test, data, norm) : List.of()));
+                data.classNames(), summary, settings, images ? pictures(test, data, norm) : List.of(), monitor));
 
         double samplesPerSecond = history.epochs().stream().mapToDouble(e -> e.samplesPerSecond()).average().orElse(0);
         info.printf(Locale.ROOT, "test: loss %.4f%s (%d examples); %s; %.1f s, %,.0f samples/s%n", test.loss(),
@@ -372,9 +394,22 @@ final class TrainCommand implements Main.Command {
             r.put("model_file", outDir.resolve(ModelFiles.SPEC).toString());
             r.put("weights_file", outDir.resolve(ModelFiles.WEIGHTS).toString());
             r.put("report_file", report.toString());
+            if (monitor != null) r.put("monitor", monitor.toJson());
             out.println(Json.write(r));
         }
         return 0;
+    }
+
+    /** The monitor's last epoch per layer, then its flags with what to do (or that it found none). */
+    static void printMonitor(GradientMonitor monitor, PrintStream to) {
+        if (!monitor.epochs().isEmpty()) {
+            GradientMonitor.EpochReport last = monitor.epochs().getLast();
+            to.println("gradient flow, epoch " + last.epoch() + ":");
+            to.print(GradientMonitor.table(last));
+        }
+        List<GradientMonitor.Flag> flags = monitor.diagnose();
+        if (flags.isEmpty()) to.println("monitor: no vanishing or exploding gradients, dead ReLUs or saturated units found");
+        for (GradientMonitor.Flag f : flags) to.println("monitor: " + f.message() + "\n  suggestion: " + f.suggestion());
     }
 
     static boolean isCsv(String data) {
