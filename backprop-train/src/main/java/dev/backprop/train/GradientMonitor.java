@@ -46,9 +46,10 @@ import java.util.Map;
  *       layers of 64): the sigmoid net with PyTorch's default init gives a first/last ratio near 1e-9, while ReLU +
  *       He init, sigmoid + batch norm and sigmoid + residual blocks stay between 0.1 and 10 — the threshold sits
  *       many orders of magnitude from both;</li>
- *   <li><b>exploding</b>: a non-finite grad norm at any step; or the first layer's grad norm above
- *       {@value #EXPLODING_RATIO} × the last one's (growing towards the input); or a layer's grad norm above
- *       {@value #EXPLODING_NORM} (the digits networks above stay below 10);</li>
+ *   <li><b>exploding</b>: a non-finite grad norm, or a layer's grad norm above {@value #EXPLODING_NORM}, at any
+ *       step (so a run that diverges within its first epoch is still diagnosed); or, in the last epoch, the first
+ *       layer's grad norm above {@value #EXPLODING_RATIO} × the last one's (growing towards the input). The fixed
+ *       digits networks above stay below 30 at every step;</li>
  *   <li><b>dead ReLU</b>: more than {@value #DEAD_SHARE} of a ReLU layer's units dead;</li>
  *   <li><b>saturated</b>: more than {@value #SATURATED_SHARE} of a sigmoid or tanh layer's outputs saturated.</li>
  * </ul>
@@ -116,7 +117,8 @@ public final class GradientMonitor implements Callback {
     private final List<Module.HookHandle> hooks = new ArrayList<>();
     private final List<EpochReport> epochs = new ArrayList<>();
     private boolean sampled, nonFinite;
-    private String nonFiniteWhere, nonFiniteLayer;
+    private String nonFiniteWhere, nonFiniteLayer, peakWhere, peakLayer;
+    private double peak;
 
     /** A monitor sampling every 10th step, printing nothing. */
     public GradientMonitor() {
@@ -149,6 +151,7 @@ public final class GradientMonitor implements Callback {
         watched.clear();
         epochs.clear();
         nonFinite = false;
+        peak = 0;
         Watched last = null;
         for (var e : trainer.model().namedModules().entrySet()) {
             Module m = e.getValue();
@@ -226,6 +229,11 @@ public final class GradientMonitor implements Callback {
                 nonFiniteLayer = w.name;
                 nonFiniteWhere = String.format(Locale.ROOT, "layer %s at epoch %d, step %d", w.name, epoch, step);
             }
+            if (norm > peak) {
+                peak = norm;
+                peakLayer = w.name;
+                peakWhere = String.format(Locale.ROOT, "layer %s at epoch %d, step %d", w.name, epoch, step);
+            }
             w.gradSum += norm;
             w.gradCount++;
             if (sampled) w.before = w.weight.detach().toDoubleArray();
@@ -293,6 +301,12 @@ public final class GradientMonitor implements Callback {
             flags.add(new Flag("exploding", nonFiniteLayer, "the gradient norm became infinite or NaN (" + nonFiniteWhere + ")",
                     "lower the learning rate, clip the gradient norm (--clip-norm 1), and check the initialisation (He for ReLU, Xavier for tanh/sigmoid)"));
         }
+        if (!nonFinite && peak > EXPLODING_NORM) {
+            flags.add(new Flag("exploding", peakLayer, String.format(Locale.ROOT, "exploding gradients: a gradient norm of "
+                    + "%s (%s), above %s", sci(peak), peakWhere, sci(EXPLODING_NORM)),
+                    "clip the gradient norm (--clip-norm 1), lower the learning rate, and use a smaller initialisation "
+                            + "(He for ReLU, Xavier for tanh/sigmoid) or batch norm"));
+        }
         if (epochs.isEmpty()) return flags;
         EpochReport r = epochs.getLast();
         double ratio = r.firstLastRatio();
@@ -305,19 +319,11 @@ public final class GradientMonitor implements Callback {
                             + "or residual connections (deep-mlp:…,batch-norm or ,residual); sigmoid's slope is at most 1/4, and a "
                             + "product of many such factors shrinks towards the input"));
         }
-        if (ratio > EXPLODING_RATIO && !nonFinite) {
+        if (ratio > EXPLODING_RATIO && !nonFinite && !(peak > EXPLODING_NORM)) {
             flags.add(new Flag("exploding", first, String.format(Locale.ROOT, "exploding gradients: the first layer's gradient "
                     + "norm is %s × the last layer's (%.1f orders of magnitude larger)", sci(ratio), Math.log10(ratio)),
                     "clip the gradient norm (--clip-norm 1), lower the learning rate, and use a smaller initialisation "
                             + "(He for ReLU, Xavier for tanh/sigmoid) or batch norm"));
-        }
-        for (LayerStats s : r.layers()) {
-            if (s.gradNorm() > EXPLODING_NORM && !nonFinite && !(ratio > EXPLODING_RATIO)) {
-                flags.add(new Flag("exploding", s.layer(), String.format(Locale.ROOT, "exploding gradients: layer %s has a "
-                        + "gradient norm of %s", s.layer(), sci(s.gradNorm())),
-                        "clip the gradient norm (--clip-norm 1) and lower the learning rate"));
-                break;
-            }
         }
         for (LayerStats s : r.layers()) {
             if (s.deadShare() > DEAD_SHARE) {

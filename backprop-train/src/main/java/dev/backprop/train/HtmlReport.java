@@ -189,7 +189,10 @@ public final class HtmlReport {
         sb.append("</div>\n<p class=\"legend\"><span style=\"color:").append(colors.getFirst()).append("\">&#9644; first layer (")
                 .append(esc(layers.getFirst().layer())).append(")</span><span style=\"color:").append(colors.getLast())
                 .append("\">&#9644; last layer (").append(esc(layers.getLast().layer())).append(")</span> and the layers between "
-                        + "in shades; update ratios measured every ").append(m.every()).append(" steps.</p>\n");
+                        + "in shades; update ratios measured every ").append(m.every()).append(" steps");
+        boolean still = ratios.stream().anyMatch(r -> java.util.Arrays.stream(r).anyMatch(v -> v == 0));
+        if (still) sb.append("; a layer whose weights did not change at all (update 0) has no point on the log scale");
+        sb.append(".</p>\n");
         List<GradientMonitor.Flag> flags = m.diagnose();
         if (flags.isEmpty()) {
             sb.append("<p>No problem found: no vanishing or exploding gradients, dead ReLUs or saturated units.</p>\n");
