@@ -321,11 +321,11 @@ final class TrainCommand implements Main.Command {
         try {
             history = trainer.fit();
         } catch (TrainingException e) {
-            if (monitor != null) printMonitor(monitor, json ? System.err : out); // what the monitor saw before it broke
+            if (monitor != null) printMonitor(monitor, json ? System.err : out, Double.NaN); // what it saw before the break
             throw e;
         }
-        if (monitor != null) printMonitor(monitor, info);
         double seconds = (System.nanoTime() - start) / 1e9;
+        if (monitor != null) printMonitor(monitor, info, seconds);
         boolean images = isImage(spec.inputShape()) && objective.classes() > 0;
         Evaluation test = Evaluation.of(model, objective, data.test(), 512, images ? MISTAKES_SHOWN : 0);
 
@@ -400,8 +400,8 @@ final class TrainCommand implements Main.Command {
         return 0;
     }
 
-    /** The monitor's last epoch per layer, then its flags with what to do (or that it found none). */
-    static void printMonitor(GradientMonitor monitor, PrintStream to) {
+    /** The monitor's last epoch per layer, its flags with what to do (or that it found none), and its own cost. */
+    static void printMonitor(GradientMonitor monitor, PrintStream to, double trainingSeconds) {
         if (!monitor.epochs().isEmpty()) {
             GradientMonitor.EpochReport last = monitor.epochs().getLast();
             to.println("gradient flow, epoch " + last.epoch() + ":");
@@ -410,6 +410,10 @@ final class TrainCommand implements Main.Command {
         List<GradientMonitor.Flag> flags = monitor.diagnose();
         if (flags.isEmpty()) to.println("monitor: no vanishing or exploding gradients, dead ReLUs or saturated units found");
         for (GradientMonitor.Flag f : flags) to.println("monitor: " + f.message() + "\n  suggestion: " + f.suggestion());
+        if (!Double.isNaN(trainingSeconds)) {
+            to.printf(Locale.ROOT, "monitor: its own work took %.2f s of the %.1f s of training (%.1f%%)%n", monitor.seconds(),
+                    trainingSeconds, 100 * monitor.seconds() / trainingSeconds);
+        }
     }
 
     static boolean isCsv(String data) {
