@@ -148,6 +148,18 @@ class GradientMonitorTest {
     }
 
     @Test
+    void monitoringDoesNotChangeTraining() {
+        // Sampled steps run Linear+ReLU unfused (a hook must see the ReLU's output): the same numbers, bit for bit.
+        Sequential a = TrainerTest.mlp(4), b = TrainerTest.mlp(4);
+        History plain = Trainer.builder(a, TrainerTest.CE, new SGD(a.parameters(), 0.1)).train(TrainerTest.DIGITS.train())
+                .epochs(1).batchSize(32).generator(new Generator(1)).build().fit();
+        History watched = Trainer.builder(b, TrainerTest.CE, new SGD(b.parameters(), 0.1)).train(TrainerTest.DIGITS.train())
+                .epochs(1).batchSize(32).generator(new Generator(1)).callback(new GradientMonitor(1, null)).build().fit();
+        assertEquals(plain.last().trainLoss(), watched.last().trainLoss(), 0.0);
+        assertEquals(a.parameters().getFirst().sum().item(), b.parameters().getFirst().sum().item(), 0.0);
+    }
+
+    @Test
     void saturationCountsOutputsBeyondTheThresholds() {
         assertEquals(0.5, GradientMonitor.saturatedShare("sigmoid", Tensor.of(new float[] {0.005f, 0.5f, 0.995f, 0.2f}, 2, 2)));
         assertEquals(0.5, GradientMonitor.saturatedShare("tanh", Tensor.of(new float[] {0.995f, -0.999f, 0.3f, 0f}, 2, 2)));
