@@ -52,7 +52,7 @@ import java.util.Map;
  *       layer's grad norm above {@value #EXPLODING_RATIO} × the last one's (growing towards the input). The fixed
  *       digits networks above stay below 30 at every step;</li>
  *   <li><b>dead ReLU</b>: more than {@value #DEAD_SHARE} of a ReLU layer's units dead (the healthy nets above:
- *       at most 0.19 with He init, 0.42 with residual blocks);</li>
+ *       at most 0.31 with He init, 0.42 with residual blocks);</li>
  *   <li><b>saturated</b>: more than {@value #SATURATED_SHARE} of a sigmoid or tanh layer's outputs saturated (the
  *       sigmoid nets above: 0 with and without batch norm; sigmoid with residual blocks, x + σ(Wx + b), is flagged:
  *       its stream grows block by block and 65–72% of the deep blocks' outputs saturate).</li>
