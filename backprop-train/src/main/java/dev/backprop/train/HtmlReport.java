@@ -263,16 +263,22 @@ public final class HtmlReport {
         double pad = (hi - lo) * 0.05;
         lo = Math.max(floor, lo - pad);
         hi = Math.min(ceiling, hi + pad);
+        if (log) {
+            // Whole powers of ten at the ends, so that every gridline is one.
+            lo = Math.floor(lo);
+            hi = Math.max(Math.ceil(hi), lo + 1);
+        }
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                 + "role=\"img\" aria-label=\"%s\"><text x=\"%d\" y=\"18\" font-size=\"14\" font-weight=\"bold\">%s</text>", w, h, title, left, title));
         double plotW = w - left - right, plotH = h - top - bottom;
-        for (int k = 0; k <= 4; k++) {
-            double v = lo + (hi - lo) * k / 4;
-            double y = top + plotH - plotH * k / 4;
+        // Five gridlines; on a log scale one every `step` powers of ten (at most seven).
+        double step = log ? Math.ceil((hi - lo) / 6) : (hi - lo) / 4;
+        for (double v = lo; v <= hi + 1e-9 * step; v += step) {
+            double y = top + plotH - plotH * (v - lo) / (hi - lo);
             sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
                     + "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>", left, w - right, y, y, left - 6, y + 4,
-                    log ? String.format(Locale.ROOT, "1e%.1f", v).replace(".0", "") : String.format(Locale.ROOT, "%.3g", v)));
+                    log ? String.format(Locale.ROOT, "1e%d", Math.round(v)) : String.format(Locale.ROOT, "%.3g", v)));
         }
         for (int k = 0; k < n; k++) {
             if (n > 12 && k % Math.max(1, n / 10) != 0 && k != n - 1) continue;
