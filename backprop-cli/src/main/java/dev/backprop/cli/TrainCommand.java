@@ -38,6 +38,8 @@ import dev.backprop.optim.schedule.WarmupCosine;
 import dev.backprop.train.Callback;
 import dev.backprop.train.EarlyStopping;
 import dev.backprop.train.Evaluation;
+import dev.backprop.train.GradientMonitor;
+import dev.backprop.train.TrainingException;
 import dev.backprop.train.History;
 import dev.backprop.train.HtmlReport;
 import dev.backprop.train.ModelSummary;
@@ -101,6 +103,10 @@ final class TrainCommand implements Main.Command {
             Opt.value("out", "DIR", "where the model files and report go", "runs/<data>-<model>"),
             Opt.flag("detect-anomaly", "stop at the first op, forward or backward, that makes a NaN or Inf, and name it, its "
                     + "input shapes and statistics and its layer (slower)"),
+            // --- gradient-flow monitor (issue 6) ---
+            Opt.optionalValue("monitor", "N", "watch the gradient flow: per layer and epoch the gradient norm, the "
+                    + "update/weight ratio and dead or saturated activations (measured every N steps, default 10); flags "
+                    + "vanishing and exploding gradients with what to do; adds it to the report and --json", "off"),
             Opt.flag("json", "print one JSON object with the results as the last line"),
             Opt.flag("verbose", "stack traces on errors"),
             Opt.flag("help", "show this help"));
@@ -270,7 +276,7 @@ final class TrainCommand implements Main.Command {
         Sequential model = spec.build(gen.split());
         if (init != Init.Scheme.DEFAULT) {
             Generator ig = gen.split();
-            for (Module m : model.layers()) {
+            for (Module m : model.namedModules().values()) { // every layer, also those inside residual blocks
                 if (m instanceof Linear l) Init.apply(init, l.weight(), l.bias(), ig);
                 if (m instanceof Conv2d c) Init.apply(init, c.weight(), c.bias(), ig);
             }
@@ -298,6 +304,15 @@ final class TrainCommand implements Main.Command {
         if (augmentation != null) tb.augment(augmentation, seed);
         EarlyStopping early = earlyStop > 0 ? new EarlyStopping(earlyStop) : null;
         if (early != null) tb.callback(early);
+        // --- gradient-flow monitor (issue 6) ---
+        GradientMonitor monitor = null;
+        if (o.has("monitor")) {
+            int every = o.get("monitor").equals("true") ? 10 : o.intValue("monitor", 10);
+            if (every < 1) throw new UserError("train: --monitor=N samples every N steps; N must be at least 1, got " + every);
+            monitor = new GradientMonitor(every, json ? System.err : out);
+            tb.callback(monitor);
+        }
+        // --- end monitor ---
         Trainer trainer = tb.build();
 
         PrintStream info = json ? System.err : out;
@@ -313,9 +328,11 @@ final class TrainCommand implements Main.Command {
         try (var _ = o.has("detect-anomaly") ? Anomaly.detect() : null) {
             history = trainer.fit();
         } catch (RuntimeException e) {
+            if (e instanceof TrainingException && monitor != null) printMonitor(monitor, json ? System.err : out, Double.NaN); // what it saw before the break
             throw failed(e, outDir, outCreated, json ? out : null);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        if (monitor != null) printMonitor(monitor, info, seconds);
         boolean images = isImage(spec.inputShape()) && objective.classes() > 0;
         Evaluation test = Evaluation.of(model, objective, data.test(), 512, images ? MISTAKES_SHOWN : 0);
 
@@ -345,7 +362,7 @@ final class TrainCommand implements Main.Command {
         settings.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
         ModelSummary summary = ModelSummary.of(model, spec.inputShape());
         HtmlReport.write(report, new HtmlReport.Content("backprop: " + modelName + " on " + data.name(), history, curve, test,
-                data.classNames(), summary, settings, images ? pictures(test, data, norm) : List.of()));
+                data.classNames(), summary, settings, images ? pictures(test, data, norm) : List.of(), monitor));
 
         double samplesPerSecond = history.epochs().stream().mapToDouble(e -> e.samplesPerSecond()).average().orElse(0);
         info.printf(Locale.ROOT, "test: loss %.4f%s (%d examples); %s; %.1f s, %,.0f samples/s%n", test.loss(),
@@ -384,6 +401,7 @@ final class TrainCommand implements Main.Command {
             r.put("model_file", outDir.resolve(ModelFiles.SPEC).toString());
             r.put("weights_file", outDir.resolve(ModelFiles.WEIGHTS).toString());
             r.put("report_file", report.toString());
+            if (monitor != null) r.put("monitor", monitor.toJson());
             out.println(Json.write(r));
         }
         return 0;
@@ -414,6 +432,22 @@ final class TrainCommand implements Main.Command {
             json.println(Json.write(r));
         }
         return e;
+    }
+
+    /** The monitor's last epoch per layer, its flags with what to do (or that it found none), and its own cost. */
+    static void printMonitor(GradientMonitor monitor, PrintStream to, double trainingSeconds) {
+        if (!monitor.epochs().isEmpty()) {
+            GradientMonitor.EpochReport last = monitor.epochs().getLast();
+            to.println("gradient flow, epoch " + last.epoch() + ":");
+            to.print(GradientMonitor.table(last));
+        }
+        List<GradientMonitor.Flag> flags = monitor.diagnose();
+        if (flags.isEmpty()) to.println("monitor: no vanishing or exploding gradients, dead ReLUs or saturated units found");
+        for (GradientMonitor.Flag f : flags) to.println("monitor: " + f.message() + "\n  suggestion: " + f.suggestion());
+        if (!Double.isNaN(trainingSeconds)) {
+            to.printf(Locale.ROOT, "monitor: its own work took %.2f s of the %.1f s of training (%.1f%%)%n", monitor.seconds(),
+                    trainingSeconds, 100 * monitor.seconds() / trainingSeconds);
+        }
     }
 
     static boolean isCsv(String data) {

@@ -16,6 +16,7 @@ import dev.backprop.nn.Flatten;
 import dev.backprop.nn.Init;
 import dev.backprop.nn.Linear;
 import dev.backprop.nn.Module;
+import dev.backprop.nn.Residual;
 import dev.backprop.nn.Sequential;
 
 import java.util.ArrayList;
@@ -55,6 +56,8 @@ import java.util.stream.Collectors;
  *   <tr><td>leaky_relu</td><td>slope (0.01)</td></tr>
  *   <tr><td>softmax, log_softmax</td><td>dim (−1)</td></tr>
  *   <tr><td>dropout</td><td>p (0.5), the drop probability, in [0, 1)</td></tr>
+ *   <tr><td>residual</td><td>layers: an array of layers f (any of these types), giving x + f(x) ({@link Residual});
+ *       f must keep the shape</td></tr>
  * </table>
  * Each type is one row of the table {@code KINDS} below: the module class, how to read and check its arguments,
  * how to describe an existing module, how to build one, and the shape it outputs. A new layer (convolution, batch
@@ -109,6 +112,13 @@ public final class ModelSpec {
             Object v = args.get(name);
             if (v == null) throw new IllegalArgumentException("a " + type + " layer has no argument \"" + name + "\"");
             return v;
+        }
+
+        /** A list-of-layers argument (the layers of a residual block). */
+        public List<Layer> layersArg(String name) {
+            List<Layer> out = new ArrayList<>();
+            for (Object o : (List<?>) arg(name)) out.add(toLayer(o));
+            return out;
         }
 
         /** The layer as a JSON object: type first, then the arguments. */
@@ -291,7 +301,69 @@ public final class ModelSpec {
                                     + "receives " + Shape.str(in) + "; use dropout for other shapes");
                         }
                         return in;
-                    }));
+                    }),
+            new Kind("residual", Residual.class,
+                    a -> a.layers("layers"),
+                    m -> args("layers", ((Residual) m).layers().stream().map(c -> describe(c, "a residual block's layer").json()).toList()),
+                    (l, g, i) -> new Residual(l.layersArg("layers").stream().map(c -> build(c, g, i)).toList()),
+                    ModelSpec::residualShape));
+
+    /** A residual block keeps the shape: its layers must map the input shape to itself. */
+    private static int[] residualShape(Layer l, int[] in) {
+        int[] s = in;
+        List<Layer> inner = l.layersArg("layers");
+        for (int j = 0; j < inner.size() && s != null; j++) {
+            Layer c = inner.get(j);
+            try {
+                s = KINDS.get(c.type()).shape().apply(c, s);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("layers[" + j + "] (" + c.type() + "): " + e.getMessage(), e);
+            }
+        }
+        if (s != null && !Arrays.equals(s, in)) {
+            throw new IllegalArgumentException("x + f(x) needs f to keep the shape, but f maps " + Shape.str(in) + " to " + Shape.str(s));
+        }
+        return in;
+    }
+
+    /** A layer from a JSON object (or a Layer given in code), not yet checked. */
+    private static Layer toLayer(Object o) {
+        if (o instanceof Layer l) return l;
+        if (!(o instanceof Map<?, ?> lm) || !(lm.get("type") instanceof String type)) {
+            throw new IllegalArgumentException("expected a layer: an object with a \"type\", got " + show(o));
+        }
+        Map<String, Object> args = new LinkedHashMap<>();
+        for (var e : lm.entrySet()) if (!e.getKey().equals("type")) args.put((String) e.getKey(), e.getValue());
+        return new Layer(type, args);
+    }
+
+    /** The layer's type and arguments checked and made canonical; errors start with {@code path}. */
+    private static Layer canonical(Layer l, String path) {
+        Kind k = KINDS.get(l.type());
+        if (k == null) {
+            throw new IllegalArgumentException(path + ".type: unknown layer type \"" + l.type() + "\"; valid: "
+                    + String.join(", ", KINDS.keySet()));
+        }
+        Args a = new Args(l.args(), path);
+        k.reader().accept(a);
+        return new Layer(k.type(), a.finish(k.type()));
+    }
+
+    /** A fresh module for a canonical layer. */
+    private static Module build(Layer l, Generator gen, Init.Scheme init) {
+        return KINDS.get(l.type()).builder().build(l, gen, init);
+    }
+
+    /** The layer describing an existing module; {@code where} names it in the error when it has no layer type. */
+    private static Layer describe(Module m, String where) {
+        Kind k = BY_CLASS.get(m.getClass());
+        if (k == null) {
+            throw new IllegalArgumentException("ModelSpec.of: " + where + " is a " + m.getClass().getSimpleName()
+                    + " (" + m.describe().replace('\n', ' ') + "), which a model file cannot describe; describable: "
+                    + String.join(", ", KINDS.keySet()));
+        }
+        return new Layer(k.type(), k.writer().apply(m));
+    }
 
     /**
      * Reads a pooling window: kernel_size, stride (default: the kernel size), padding and, for max-pooling, dilation;
@@ -508,6 +580,24 @@ public final class ModelSpec {
             }
         }
 
+        /** A non-empty array of layers, each checked and made canonical (kept as JSON objects). */
+        void layers(String key) {
+            Object v = take(key);
+            if (!(v instanceof List<?> l) || l.isEmpty()) throw fail(key, "expected a non-empty array of layers, got " + (v == null ? "nothing" : show(v)));
+            List<Map<String, Object>> canon = new ArrayList<>();
+            for (int i = 0; i < l.size(); i++) {
+                String p = path + "." + key + "[" + i + "]";
+                Layer layer;
+                try {
+                    layer = toLayer(l.get(i));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(p + ": " + e.getMessage(), e);
+                }
+                canon.add(canonical(layer, p).json());
+            }
+            out.put(key, canon);
+        }
+
         /** A value already read. */
         Object value(String key) {
             return out.get(key);
@@ -582,17 +672,8 @@ public final class ModelSpec {
         this.inputShape = inputShape == null ? null : inputShape.clone();
         List<Layer> canon = new ArrayList<>(layers.size());
         for (int i = 0; i < layers.size(); i++) {
-            Layer l = layers.get(i);
-            String path = "layers[" + i + "]";
-            Kind k = KINDS.get(l.type());
-            if (k == null) {
-                throw new IllegalArgumentException(pre + path + ".type: unknown layer type \"" + l.type() + "\"; valid: "
-                        + String.join(", ", KINDS.keySet()));
-            }
-            Args a = new Args(l.args(), path);
             try {
-                k.reader().accept(a);
-                canon.add(new Layer(k.type(), a.finish(k.type())));
+                canon.add(canonical(layers.get(i), "layers[" + i + "]"));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(pre + e.getMessage(), e);
             }
@@ -666,16 +747,7 @@ public final class ModelSpec {
     public static ModelSpec of(Sequential model) {
         List<Layer> out = new ArrayList<>();
         List<Module> mods = model.layers();
-        for (int i = 0; i < mods.size(); i++) {
-            Module m = mods.get(i);
-            Kind k = BY_CLASS.get(m.getClass());
-            if (k == null) {
-                throw new IllegalArgumentException("ModelSpec.of: layer " + i + " is a " + m.getClass().getSimpleName()
-                        + " (" + m.describe().replace('\n', ' ') + "), which a model file cannot describe; describable: "
-                        + String.join(", ", KINDS.keySet()));
-            }
-            out.add(new Layer(k.type(), k.writer().apply(m)));
-        }
+        for (int i = 0; i < mods.size(); i++) out.add(describe(mods.get(i), "layer " + i));
         int[] in = !mods.isEmpty() && mods.get(0) instanceof Linear l ? new int[] {l.inFeatures()} : null;
         return new ModelSpec(in, out, Map.of());
     }
@@ -688,10 +760,13 @@ public final class ModelSpec {
         return build(gen, Init.Scheme.DEFAULT);
     }
 
-    /** The model with weights initialised by {@code init} ({@link Init.Scheme#ZEROS} when they are loaded next). */
-    Sequential build(Generator gen, Init.Scheme init) {
+    /**
+     * The model with every linear weight (also inside residual blocks) initialised by {@code init}
+     * ({@link Init.Scheme#ZEROS} when they are loaded next; {@link Init.Scheme#KAIMING_NORMAL} for He init).
+     */
+    public Sequential build(Generator gen, Init.Scheme init) {
         List<Module> mods = new ArrayList<>(layers.size());
-        for (Layer l : layers) mods.add(KINDS.get(l.type()).builder().build(l, gen, init));
+        for (Layer l : layers) mods.add(build(l, gen, init));
         return new Sequential(mods);
     }
 
@@ -700,7 +775,8 @@ public final class ModelSpec {
     /** The preset names, with a few words on each, for help texts and errors. */
     public static final String PRESETS = "linear (no hidden layer), mlp (one hidden layer of 128), mlp:H1,H2,… (hidden "
             + "layers of the given sizes, e.g. mlp:256,128), lenet (LeNet-5: two 5×5 convolutions, images of 12×12 or "
-            + "more), cnn-bn (two 3×3 convolutions with batch norm)";
+            + "more), cnn-bn (two 3×3 convolutions with batch norm), deep-mlp:20x64 (20 linear layers of 64; add ,batch-norm "
+            + "and/or ,residual, e.g. deep-mlp:20x64,residual)";
 
     /**
      * A ready-made architecture for examples of shape {@code inputShape} and {@code outputs} outputs (classes, or
@@ -715,6 +791,12 @@ public final class ModelSpec {
      *   <li>{@code cnn-bn}, for images [C, H, W] of at least 4×4: conv3×3(32, padding 1, no bias) → batch norm → act →
      *       maxpool2 → conv3×3(64, padding 1, no bias) → batch norm → act → maxpool2 → FC128 → act → dropout →
      *       FC{@code outputs} (the convolutions have no bias because batch norm's shift replaces it).</li>
+     *   <li>{@code deep-mlp:DxW} (default {@code deep-mlp} = {@code deep-mlp:20x64}), the vanishing-gradient
+     *       experiment: D linear layers in all (D ≥ 2), the hidden ones W wide — linear(in→W) → act, then D − 2 times
+     *       linear(W→W) → act, then linear(W→{@code outputs}). Options after a comma:
+     *       {@code ,batch-norm} puts a batch norm between each hidden linear layer (then without bias) and its
+     *       activation; {@code ,residual} wraps each of the D − 2 middle layers as a residual block
+     *       x + act(linear(x)) (its batch norm, dropout, inside). E.g. {@code deep-mlp:20x64,batch-norm,residual}.</li>
      * </ul>
      * For the MLPs each hidden layer is linear, then {@code activation} (relu, leaky_relu, sigmoid, tanh, gelu,
      * identity), then dropout with drop probability {@code dropout} when it is above 0; a flatten comes first when
@@ -725,6 +807,7 @@ public final class ModelSpec {
     public static ModelSpec preset(String name, int[] inputShape, int outputs, String activation, double dropout) {
         String n = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
         List<Integer> hidden = new ArrayList<>();
+        if (n.equals("deep-mlp") || n.startsWith("deep-mlp:")) return deepMlp(name, n, inputShape, outputs, activation, dropout);
         if (n.equals("mlp")) {
             hidden.add(128);
         } else if (n.startsWith("mlp:")) {
@@ -775,6 +858,61 @@ public final class ModelSpec {
             features = h;
         }
         layers.add(Layer.of("linear", "in", (int) features, "out", outputs, "bias", true));
+        return new ModelSpec(inputShape, layers, Map.of());
+    }
+
+    /** The {@code deep-mlp} preset (see {@link #preset}). */
+    private static ModelSpec deepMlp(String name, String n, int[] inputShape, int outputs, String activation, double dropout) {
+        String usage = "; expected deep-mlp:DEPTHxWIDTH with optional ,batch-norm and ,residual, e.g. deep-mlp:20x64,residual";
+        int depth = 20, width = 64;
+        boolean bn = false, residual = false;
+        if (n.startsWith("deep-mlp:")) {
+            String[] parts = n.substring(9).split(",", -1);
+            String[] dw = parts[0].trim().split("x", -1);
+            try {
+                depth = Integer.parseInt(dw[0].trim());
+                width = dw.length == 2 ? Integer.parseInt(dw[1].trim()) : -1;
+            } catch (NumberFormatException e) {
+                depth = -1;
+            }
+            if (dw.length != 2 || depth < 2 || width < 1) {
+                throw new IllegalArgumentException("preset \"" + name + "\": DEPTH must be at least 2 and WIDTH positive" + usage);
+            }
+            for (int i = 1; i < parts.length; i++) {
+                switch (parts[i].trim()) {
+                    case "batch-norm", "bn" -> bn = true;
+                    case "residual" -> residual = true;
+                    default -> throw new IllegalArgumentException("preset \"" + name + "\": unknown option \"" + parts[i].trim() + "\"" + usage);
+                }
+            }
+        }
+        if (inputShape == null || inputShape.length == 0) {
+            throw new IllegalArgumentException("preset \"" + name + "\": needs the input shape of one example");
+        }
+        if (outputs < 1) throw new IllegalArgumentException("preset \"" + name + "\": outputs must be positive, got " + outputs);
+        if (Double.isNaN(dropout)) dropout = 0;
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("preset \"" + name + "\": dropout is a drop probability in [0, 1), got " + dropout);
+        }
+        long features = Shape.numel(inputShape);
+        if (features > Integer.MAX_VALUE || features < 1) {
+            throw new IllegalArgumentException("preset \"" + name + "\": input shape " + Shape.str(inputShape) + " has no usable number of features");
+        }
+        Module act = Activation.of(activation);
+        Kind actKind = BY_CLASS.get(act.getClass());
+        Layer actLayer = new Layer(actKind.type(), actKind.writer().apply(act));
+        List<Layer> layers = new ArrayList<>();
+        if (inputShape.length > 1) layers.add(Layer.of("flatten"));
+        for (int i = 0; i < depth - 1; i++) {
+            List<Layer> block = new ArrayList<>();
+            block.add(Layer.of("linear", "in", i == 0 ? (int) features : width, "out", width, "bias", !bn));
+            if (bn) block.add(Layer.of("batch_norm1d", "num_features", width));
+            block.add(actLayer);
+            if (dropout > 0) block.add(Layer.of("dropout", "p", dropout));
+            if (residual && i > 0) layers.add(Layer.of("residual", "layers", block));
+            else layers.addAll(block);
+        }
+        layers.add(Layer.of("linear", "in", width, "out", outputs, "bias", true));
         return new ModelSpec(inputShape, layers, Map.of());
     }
 

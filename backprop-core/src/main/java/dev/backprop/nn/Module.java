@@ -28,9 +28,59 @@ public abstract class Module {
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
+    private final List<ForwardHook> forwardHooks = new ArrayList<>(0);
 
     /** The module's computation. */
     public abstract Tensor forward(Tensor input);
+
+    // ------------------------------------------------------------------------------------------------ forward hooks
+
+    /**
+     * Something that watches a module's forward pass (PyTorch's forward hook): it sees the module, its input and
+     * its output. Unlike PyTorch's it cannot replace the output: it observes only (a monitor, a debugger).
+     */
+    @FunctionalInterface
+    public interface ForwardHook {
+        void hook(Module module, Tensor input, Tensor output);
+    }
+
+    /** Returned by {@link #registerForwardHook}: {@link #remove()} unregisters the hook (again: nothing happens). */
+    public interface HookHandle extends AutoCloseable {
+        void remove();
+
+        /** The same as {@link #remove()}, for try-with-resources. */
+        @Override
+        default void close() {
+            remove();
+        }
+    }
+
+    /**
+     * Registers a hook that {@link #call} runs after each forward pass of this module, in registration order.
+     *
+     * <p>Hooks run in {@link #call}, as PyTorch runs them in {@code __call__}: {@link Sequential} (and the other
+     * containers here) call their children through it, and so does the trainer for the model, so a hook on any
+     * module of a model built from containers runs. Code that calls {@link #forward} directly bypasses them. This
+     * was the least invasive place: no layer's {@code forward} changes, and a module without hooks pays one
+     * emptiness check.
+     */
+    public HookHandle registerForwardHook(ForwardHook hook) {
+        java.util.Objects.requireNonNull(hook, "hook");
+        forwardHooks.add(hook);
+        return () -> forwardHooks.removeIf(h -> h == hook);
+    }
+
+    /** Whether any forward hook is registered on this module (containers then run it unfused). */
+    public boolean hasForwardHooks() {
+        return !forwardHooks.isEmpty();
+    }
+
+    /** {@link #forward}, then the forward hooks: how containers run their children (PyTorch's {@code module(x)}). */
+    public final Tensor call(Tensor input) {
+        Tensor out = forward(input);
+        if (!forwardHooks.isEmpty()) for (ForwardHook h : List.copyOf(forwardHooks)) h.hook(this, input, out);
+        return out;
+    }
 
     /** Registers (or replaces) a parameter under {@code name}; returns it. */
     protected Parameter registerParameter(String name, Tensor value) {
@@ -68,6 +118,22 @@ public abstract class Module {
     /** The direct children, by name. */
     public Map<String, Module> namedChildren() {
         return Collections.unmodifiableMap(children);
+    }
+
+    /**
+     * This module and every descendant by dotted path, in pre-order (a module before its children), as PyTorch's
+     * {@code named_modules}: the model itself is {@code ""}, a Sequential's third layer {@code "2"}, a layer inside
+     * it {@code "2.0"}. A parameter {@code "2.0.weight"} belongs to the module {@code "2.0"}.
+     */
+    public Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        collectModules("", out);
+        return out;
+    }
+
+    private void collectModules(String name, Map<String, Module> out) {
+        out.put(name, this);
+        for (var e : children.entrySet()) e.getValue().collectModules(name.isEmpty() ? e.getKey() : name + "." + e.getKey(), out);
     }
 
     /** Every parameter of this module and its descendants by dotted name, each once (shared ones under their first name). */

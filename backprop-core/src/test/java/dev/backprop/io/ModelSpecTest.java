@@ -61,7 +61,7 @@ class ModelSpecTest {
                 "classes", List.of("a", "b", "c", "d"), "mean", new double[] {0.5}, "count", 3));
         assertEquals(ModelSpec.layerTypes(), List.of("flatten", "linear", "relu", "leaky_relu", "sigmoid", "tanh", "gelu",
                 "softmax", "log_softmax", "identity", "dropout", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
-                "batch_norm1d", "batch_norm2d", "dropout2d"));
+                "batch_norm1d", "batch_norm2d", "dropout2d", "residual"));
         assertEquals(model.layers().size(), spec.layers().size());
         String json = spec.toJson();
         ModelSpec back = ModelSpec.parse(json);

@@ -17,25 +17,33 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * One self-contained HTML file describing a training run: loss and accuracy curves per epoch (train and
- * validation, inline SVG), the confusion matrix on the test set, the model summary and the run's settings.
+ * validation, inline SVG), the confusion matrix on the test set, the model summary and the run's settings; with a
+ * {@link GradientMonitor}, the gradient flow per layer per epoch and its diagnosis.
  */
 public final class HtmlReport {
     private HtmlReport() {}
 
     /**
      * What goes into the report. {@code misclassified}: pictures of misclassified test examples, shown as a grid
-     * (empty when the examples are not images).
+     * (empty when the examples are not images). {@code monitor}: the run's gradient-flow monitor, or null.
      */
     public record Content(String title, History history, String curveName, Evaluation test, List<String> classNames,
-                          ModelSummary summary, Map<String, String> settings, List<Picture> misclassified) {
+                          ModelSummary summary, Map<String, String> settings, List<Picture> misclassified,
+                          GradientMonitor monitor) {
         public Content {
             misclassified = misclassified == null ? List.of() : List.copyOf(misclassified);
+        }
+
+        /** A report without a gradient-flow monitor. */
+        public Content(String title, History history, String curveName, Evaluation test, List<String> classNames,
+                       ModelSummary summary, Map<String, String> settings, List<Picture> misclassified) {
+            this(title, history, curveName, test, classNames, summary, settings, misclassified, null);
         }
 
         /** A report without pictures. */
         public Content(String title, History history, String curveName, Evaluation test, List<String> classNames,
                        ModelSummary summary, Map<String, String> settings) {
-            this(title, history, curveName, test, classNames, summary, settings, List.of());
+            this(title, history, curveName, test, classNames, summary, settings, List.of(), null);
         }
     }
 
@@ -128,6 +136,7 @@ public final class HtmlReport {
                     .append(String.format(Locale.ROOT, "%.2f", e.seconds())).append("</td></tr>\n");
         }
         sb.append("</table>\n");
+        if (c.monitor() != null && !c.monitor().epochs().isEmpty()) sb.append(gradientFlow(c.monitor()));
         if (t != null && t.confusion() != null) sb.append(confusion(t.confusion(), c.classNames()));
         if (!c.misclassified().isEmpty()) sb.append(gallery(c.misclassified()));
         if (c.summary() != null) {
@@ -152,13 +161,88 @@ public final class HtmlReport {
         return sb.toString();
     }
 
+    /**
+     * The gradient-flow section: grad norm and update ratio per layer per epoch (log scales, one line per layer,
+     * from blue at the input to red at the output), the flags, and the last epoch's table.
+     */
+    private static String gradientFlow(GradientMonitor m) {
+        List<GradientMonitor.EpochReport> eps = m.epochs();
+        List<GradientMonitor.LayerStats> layers = eps.getLast().layers();
+        int n = eps.size(), k = layers.size();
+        List<double[]> norms = new ArrayList<>(), ratios = new ArrayList<>();
+        List<String> colors = new ArrayList<>();
+        for (int j = 0; j < k; j++) {
+            double[] a = new double[n], b = new double[n];
+            for (int e = 0; e < n; e++) {
+                List<GradientMonitor.LayerStats> row = eps.get(e).layers();
+                a[e] = j < row.size() ? row.get(j).gradNorm() : Double.NaN;
+                b[e] = j < row.size() ? row.get(j).updateRatio() : Double.NaN;
+            }
+            norms.add(a);
+            ratios.add(b);
+            double f = k == 1 ? 0 : (double) j / (k - 1);
+            colors.add(String.format(Locale.ROOT, "rgb(%d,%d,%d)", (int) (31 + f * (214 - 31)), (int) (119 - f * 80), (int) (180 - f * 140)));
+        }
+        StringBuilder sb = new StringBuilder("<h2>Gradient flow</h2><div class=\"charts\">\n");
+        sb.append(chart("Gradient norm per layer (log scale)", n, norms, colors, true, 0, Double.POSITIVE_INFINITY));
+        sb.append(chart("Update / weight per layer (log scale)", n, ratios, colors, true, 0, Double.POSITIVE_INFINITY));
+        sb.append("</div>\n<p class=\"legend\"><span style=\"color:").append(colors.getFirst()).append("\">&#9644; first layer (")
+                .append(esc(layers.getFirst().layer())).append(")</span><span style=\"color:").append(colors.getLast())
+                .append("\">&#9644; last layer (").append(esc(layers.getLast().layer())).append(")</span> and the layers between "
+                        + "in shades; update ratios measured every ").append(m.every()).append(" steps");
+        boolean still = ratios.stream().anyMatch(r -> java.util.Arrays.stream(r).anyMatch(v -> v == 0));
+        if (still) sb.append("; a layer whose weights did not change at all (update 0) has no point on the log scale");
+        sb.append(".</p>\n");
+        List<GradientMonitor.Flag> flags = m.diagnose();
+        if (flags.isEmpty()) {
+            sb.append("<p>No problem found: no vanishing or exploding gradients, dead ReLUs or saturated units.</p>\n");
+        } else {
+            sb.append("<ul class=\"flags\">\n");
+            for (GradientMonitor.Flag f : flags) {
+                sb.append("<li><b>").append(esc(f.kind())).append("</b>: ").append(esc(f.message())).append(". <i>")
+                        .append(esc(f.suggestion())).append("</i></li>\n");
+            }
+            sb.append("</ul>\n");
+        }
+        sb.append("<table><tr><th class=\"l\">layer (epoch ").append(eps.getLast().epoch()).append(")</th><th class=\"l\">type</th>"
+                + "<th>grad norm</th><th>update / weight</th><th class=\"l\">activation after it</th></tr>\n");
+        for (GradientMonitor.LayerStats s : layers) {
+            String act = s.activation() == null ? "–" : s.activation() + (Double.isFinite(s.deadShare())
+                    ? String.format(Locale.ROOT, ": %.0f%% dead", 100 * s.deadShare())
+                    : Double.isFinite(s.saturatedShare()) ? String.format(Locale.ROOT, ": %.0f%% saturated", 100 * s.saturatedShare()) : "");
+            sb.append("<tr><td class=\"l\">").append(esc(s.layer())).append("</td><td class=\"l\">").append(esc(s.type()))
+                    .append("</td><td>").append(GradientMonitor.sci(s.gradNorm())).append("</td><td>")
+                    .append(GradientMonitor.sci(s.updateRatio())).append("</td><td class=\"l\">").append(esc(act)).append("</td></tr>\n");
+        }
+        return sb.append("</table>\n").toString();
+    }
+
     /** A line chart of two series per epoch; the axis stays within [floor, ceiling] (a loss is ≥ 0, an accuracy ≤ 1). */
     private static String chart(String title, List<EpochStats> ep, ToDoubleFunction<EpochStats> train,
                                 ToDoubleFunction<EpochStats> val, double floor, double ceiling) {
-        int w = 480, h = 280, left = 56, right = 16, top = 28, bottom = 40;
         List<double[]> series = new ArrayList<>();
         series.add(ep.stream().mapToDouble(train).toArray());
         series.add(ep.stream().mapToDouble(val).toArray());
+        return chart(title, ep.size(), series, List.of("#1f77b4", "#ff7f0e"), false, floor, ceiling);
+    }
+
+    /**
+     * A line chart of series over n epochs, one colour each; on a log scale (base 10) values ≤ 0 are left out and
+     * the axis is labelled in powers of ten.
+     */
+    private static String chart(String title, int n, List<double[]> rawSeries, List<String> colors, boolean log,
+                                double floor, double ceiling) {
+        int w = 480, h = 280, left = 56, right = 16, top = 28, bottom = 40;
+        List<double[]> series = new ArrayList<>();
+        for (double[] s : rawSeries) {
+            double[] v = s.clone();
+            if (log) for (int i = 0; i < v.length; i++) v[i] = v[i] > 0 ? Math.log10(v[i]) : Double.NaN;
+            series.add(v);
+        }
+        if (log) {
+            floor = Double.NEGATIVE_INFINITY;
+            ceiling = Double.POSITIVE_INFINITY;
+        }
         double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
         for (double[] s : series) {
             for (double v : s) {
@@ -179,17 +263,22 @@ public final class HtmlReport {
         double pad = (hi - lo) * 0.05;
         lo = Math.max(floor, lo - pad);
         hi = Math.min(ceiling, hi + pad);
-        int n = ep.size();
+        if (log) {
+            // Whole powers of ten at the ends, so that every gridline is one.
+            lo = Math.floor(lo);
+            hi = Math.max(Math.ceil(hi), lo + 1);
+        }
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                 + "role=\"img\" aria-label=\"%s\"><text x=\"%d\" y=\"18\" font-size=\"14\" font-weight=\"bold\">%s</text>", w, h, title, left, title));
         double plotW = w - left - right, plotH = h - top - bottom;
-        for (int k = 0; k <= 4; k++) {
-            double v = lo + (hi - lo) * k / 4;
-            double y = top + plotH - plotH * k / 4;
+        // Five gridlines; on a log scale one every `step` powers of ten (at most seven).
+        double step = log ? Math.ceil((hi - lo) / 6) : (hi - lo) / 4;
+        for (double v = lo; v <= hi + 1e-9 * step; v += step) {
+            double y = top + plotH - plotH * (v - lo) / (hi - lo);
             sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
                     + "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>", left, w - right, y, y, left - 6, y + 4,
-                    String.format(Locale.ROOT, "%.3g", v)));
+                    log ? String.format(Locale.ROOT, "1e%d", Math.round(v)) : String.format(Locale.ROOT, "%.3g", v)));
         }
         for (int k = 0; k < n; k++) {
             if (n > 12 && k % Math.max(1, n / 10) != 0 && k != n - 1) continue;
@@ -199,7 +288,6 @@ public final class HtmlReport {
         }
         sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">epoch</text>",
                 left + plotW / 2, h - 6));
-        String[] colors = {"#1f77b4", "#ff7f0e"};
         for (int s = 0; s < series.size(); s++) {
             StringBuilder pts = new StringBuilder();
             double[] v = series.get(s);
@@ -208,10 +296,10 @@ public final class HtmlReport {
                 double x = left + (n == 1 ? plotW / 2 : plotW * k / (n - 1));
                 double y = top + plotH - plotH * (v[k] - lo) / (hi - lo);
                 pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
-                if (n <= 60) sb.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/>", x, y, colors[s]));
+                if (n <= 60) sb.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/>", x, y, colors.get(s)));
             }
             if (!pts.isEmpty()) {
-                sb.append("<polyline fill=\"none\" stroke-width=\"2\" stroke=\"").append(colors[s]).append("\" points=\"")
+                sb.append("<polyline fill=\"none\" stroke-width=\"2\" stroke=\"").append(colors.get(s)).append("\" points=\"")
                         .append(pts.toString().trim()).append("\"/>");
             }
         }

@@ -155,7 +155,8 @@ public final class Trainer {
             for (Batch b : loader) {
                 step++;
                 at[1] = step;
-                Tensor out = model.forward(b.x());
+                for (Callback c : callbacks) c.onBatchBegin(this, epoch, step);
+                Tensor out = model.call(b.x()); // call: forward hooks run (a monitor's)
                 Tensor loss = objective.loss(out, b.y());
                 double lossValue = loss.item();
                 if (!Double.isFinite(lossValue)) {
@@ -167,6 +168,7 @@ public final class Trainer {
                 if (l2 > 0) loss = loss.add(Penalty.l2(weights()).mul(l2));
                 optimizer.zeroGrad();
                 loss.backward();
+                for (Callback c : callbacks) c.onAfterBackward(this, epoch, step);
                 double norm = clipNorm > 0 ? Clip.gradNorm(params, clipNorm) : gradNorm();
                 if (!Double.isFinite(norm)) {
                     throw new TrainingException(String.format(Locale.ROOT, "the gradient norm became %s at epoch %d, step %d "
