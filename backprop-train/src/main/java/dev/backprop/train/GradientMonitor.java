@@ -342,8 +342,7 @@ public final class GradientMonitor implements Callback {
                             + "norm is %s of the last layer's (%.1f orders of magnitude smaller), so the first layers hardly learn",
                     sci(ratio), -Math.log10(ratio)),
                     "use ReLU with He initialisation (--activation relu --init kaiming-normal), batch norm after each linear layer, "
-                            + "or residual connections (deep-mlp:…,batch-norm or ,residual); sigmoid's slope is at most 1/4, and a "
-                            + "product of many such factors shrinks towards the input"));
+                            + "or residual connections (deep-mlp:…,batch-norm or ,residual); " + whyVanishing(r)));
         }
         if (ratio > EXPLODING_RATIO && !nonFinite && !(peak > EXPLODING_NORM)) {
             flags.add(new Flag("exploding", first, String.format(Locale.ROOT, "exploding gradients: the first layer's gradient "
@@ -364,6 +363,20 @@ public final class GradientMonitor implements Callback {
             }
         }
         return flags;
+    }
+
+    /** Why the gradient shrinks, in the words of the activation the layers use (the first one the monitor saw). */
+    private static String whyVanishing(EpochReport r) {
+        String act = r.layers().stream().map(LayerStats::activation).filter(a -> a != null).findFirst().orElse("");
+        return switch (act) {
+            case "sigmoid" -> "sigmoid's slope is at most 1/4, and a product of many such factors shrinks towards the input";
+            case "tanh" -> "tanh's slope is 1 only at 0 and smaller elsewhere, and with weights too small for the depth each "
+                    + "layer shrinks the gradient a little more";
+            case "relu" -> "ReLU passes a gradient only through active units, and weights smaller than He's √(2/fan_in) "
+                    + "shrink it at every layer";
+            default -> "each layer multiplies the gradient by its weights and its activation's slope, and many factors "
+                    + "below 1 shrink it towards the input";
+        };
     }
 
     // ------------------------------------------------------------------------------------------------ output
