@@ -7,6 +7,7 @@ import dev.backprop.data.Batch;
 import dev.backprop.data.DataSets;
 import dev.backprop.data.LabeledData;
 import dev.backprop.data.Normalization;
+import dev.backprop.data.Split;
 import dev.backprop.data.Transform;
 import dev.backprop.data.Transforms;
 import dev.backprop.nn.Activation;
@@ -157,9 +158,10 @@ class DocsSnippetsTest {
         Generator gen = new Generator(1);
         Sequential model = new Sequential(new Flatten(), new Linear(64, 10, true, Init.Scheme.DEFAULT, gen));
         Optimizer opt = new Adam(model.parameters(), 1e-3);
-        EarlyStopping stop = new EarlyStopping(5);            // patience 5; restores the best weights at the end
+        Split split = Split.stratified(digits.train(), 0.1, 1);   // hold out 10% of the training set
+        EarlyStopping stop = new EarlyStopping(5);                 // patience 5; restores the best weights at the end
         Trainer trainer = Trainer.builder(model, Objective.of("cross-entropy", 10, 1, 0), opt)
-                .train(digits.train()).validation(digits.test()).epochs(200).batchSize(32).generator(gen)
+                .train(split.train()).validation(split.validation()).epochs(200).batchSize(32).generator(gen)
                 .callback(stop)
                 .build();
         History history = trainer.fit();
