@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,7 +41,12 @@ class DocsCommandsTest {
     record Quoted(String where, List<String> args) {
     }
 
-    /** The {@code ./backprop} lines inside fenced code blocks of every page (a leading "$ " is allowed). */
+    static final Pattern INLINE = Pattern.compile("`\\./backprop ([^`]+)`");
+
+    /**
+     * The {@code ./backprop} lines inside fenced code blocks of every page (a leading "$ " is allowed), and the inline
+     * code spans that begin with {@code ./backprop}.
+     */
     static List<Quoted> quotedCommands() throws IOException {
         List<Quoted> found = new ArrayList<>();
         List<Path> pages;
@@ -55,7 +62,14 @@ class DocsCommandsTest {
                     inCode = !inCode;
                     continue;
                 }
-                if (!inCode) continue;
+                if (!inCode) {
+                    // Inline code spans such as `./backprop train --epochs 10` in the text and tables.
+                    Matcher m = INLINE.matcher(line);
+                    while (m.find()) {
+                        found.add(new Quoted(root().relativize(page) + ":" + (i + 1), Arrays.asList(m.group(1).strip().split("\\s+"))));
+                    }
+                    continue;
+                }
                 if (line.startsWith("$ ")) line = line.substring(2).strip();
                 if (!line.startsWith("./backprop ")) continue;
                 // A pipe or a loop's body ends the command; the rest is shell.
