@@ -51,11 +51,12 @@ import static dev.backprop.cli.Options.Opt;
  *   <li>training: samples/s of the MLP 784-256-128-10 on Fashion-MNIST through the real {@link Trainer}, beside
  *       PyTorch on the same model, data, batch, optimizer and threads;</li>
  *   <li>start-up: seconds from JVM start to the first training step of a fresh {@code backprop train}.</li>
+ *   <li>passes: the backward pass's time ÷ the forward pass's for an MLP and two CNNs ({@link PassTiming}).</li>
  * </ol>
  * The Python programs are resources of this jar, written to a temporary file when run.
  */
 final class BenchCommand implements Main.Command {
-    static final List<String> SECTIONS = List.of("gemm", "train", "cnn", "startup");
+    static final List<String> SECTIONS = List.of("gemm", "train", "cnn", "startup", "passes");
 
     static final List<Opt> OPTIONS = List.of(
             Opt.value("threads", "N", "worker threads for backprop, and for OpenBLAS and PyTorch",
@@ -135,7 +136,8 @@ final class BenchCommand implements Main.Command {
             out.print(Options.help("backprop bench [options]", "Measures backprop on this machine, side by side with the "
                     + "references in the same run: float32 GEMM GFLOPS\nbeside numpy (OpenBLAS), training samples/s of the "
                     + "MLP 784-256-128-10 and of the CNN cnn-bn on Fashion-MNIST (batch 128, Adam 1e-3)\nbeside PyTorch on the "
-                    + "same models, and the time from JVM start to the first training step. Progress goes to stderr.", OPTIONS));
+                    + "same models, the time from JVM start to the first training step, and (passes) the backward pass's time ÷ the "
+                    + "forward pass's\nfor an MLP and two CNNs. Progress goes to stderr.", OPTIONS));
             return 0;
         }
         if (!o.positional().isEmpty()) throw new UserError("bench: unexpected argument '" + o.positional().getFirst() + "'");
@@ -197,6 +199,10 @@ final class BenchCommand implements Main.Command {
         if (sections.contains("train")) result.put("train", train(Workload.MLP, plan, quick, steps, threads, torchPython, out, progress, notes));
         if (sections.contains("cnn")) result.put("cnn", train(Workload.CNN, plan, quick, steps, threads, torchPython, out, progress, notes));
         if (sections.contains("startup")) result.put("startup", startup(plan, threads, out, progress, notes));
+        // backward ÷ forward time (docs/time-complexity.md); random inputs, so no data set is needed
+        if (sections.contains("passes")) {
+            result.put("passes", PassTiming.run(128, quick ? 3 : 20, quick ? 0 : plan.trainWarmup(), threads, out, progress));
+        }
         if (sections.isEmpty()) notes.add("no section selected");
         double loadEnd = loadAverage();
         if (loadEnd >= 0) machine.put("load_average_end", loadEnd);

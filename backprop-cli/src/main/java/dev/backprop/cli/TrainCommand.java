@@ -72,7 +72,7 @@ final class TrainCommand implements Main.Command {
             Opt.value("data", "NAME", "digits, fashion-mnist, mnist, xor, a directory of IDX files, or a .csv file", "digits"),
             Opt.value("model", "SPEC", "a preset: " + ModelSpec.PRESETS + "; or a JSON model file", "per data set"),
             Opt.value("activation", "NAME", "relu, leaky-relu, sigmoid, tanh, gelu", "relu"),
-            Opt.value("init", "NAME", "default (PyTorch's uniform), xavier-uniform, xavier-normal, kaiming-uniform, kaiming-normal", "default"),
+            Opt.value("init", "NAME", "default (PyTorch's uniform), xavier-uniform, xavier-normal, kaiming-uniform, kaiming-normal, zeros (every unit the same: to see why not)", "default"),
             Opt.value("loss", "NAME", Objective.NAMES, "cross-entropy; mse for regression"),
             Opt.value("optimizer", "NAME", String.join(", ", OPTIMIZERS), "adam"),
             Opt.value("lr", "X", "learning rate", "the optimizer's: sgd 0.1 (xor 1.0), adagrad 0.01, others 0.001"),
