@@ -244,7 +244,7 @@ final class PoolNormVector {
                 FloatVector e = FloatVector.fromArray(S, a, off + start + i).sub(cv);
                 acc = e.fma(e, acc);
             }
-            double sum = acc.reduceLanes(VectorOperators.ADD);
+            double sum = VectorKernels.sumLanes(acc);
             for (; i < len; i++) {
                 double e = a[off + start + i] - c;
                 sum += e * e;
@@ -268,7 +268,7 @@ final class PoolNormVector {
                 acc = e.fma(gv, acc);
                 accG = accG.add(gv);
             }
-            double sum = acc.reduceLanes(VectorOperators.ADD), sumG = accG.reduceLanes(VectorOperators.ADD);
+            double sum = VectorKernels.sumLanes(acc), sumG = VectorKernels.sumLanes(accG);
             for (; i < len; i++) {
                 sum += (double) g[goff + start + i] * (x[xoff + start + i] - c);
                 sumG += g[goff + start + i];

@@ -95,16 +95,17 @@ final class VectorKernels extends ReferenceKernels {
         for (; i < n; i++) o[i] = -a[ao + i];
     }
 
+    // NOTE: exp, log, tanh and sigmoid are scalar loops on purpose. The Vector API's lanewise EXP, LOG and TANH
+    // give different roundings before and after the JIT compiles a kernel (a Java fallback, then an intrinsic), so
+    // the same seed trained a sigmoid batch-norm net to different accuracies from run to run (0.964 and 0.975).
+    // Math.exp/log/tanh run the same code interpreted and compiled, so results repeat exactly.
+
     static void exp(float[] a, int ao, float[] o, int n) {
-        int i = 0;
-        for (int up = S.loopBound(n); i < up; i += L) FloatVector.fromArray(S, a, ao + i).lanewise(VectorOperators.EXP).intoArray(o, i);
-        for (; i < n; i++) o[i] = (float) Math.exp(a[ao + i]);
+        for (int i = 0; i < n; i++) o[i] = (float) Math.exp(a[ao + i]);
     }
 
     static void log(float[] a, int ao, float[] o, int n) {
-        int i = 0;
-        for (int up = S.loopBound(n); i < up; i += L) FloatVector.fromArray(S, a, ao + i).lanewise(VectorOperators.LOG).intoArray(o, i);
-        for (; i < n; i++) o[i] = (float) Math.log(a[ao + i]);
+        for (int i = 0; i < n; i++) o[i] = (float) Math.log(a[ao + i]);
     }
 
     static void sqrt(float[] a, int ao, float[] o, int n) {
@@ -120,20 +121,12 @@ final class VectorKernels extends ReferenceKernels {
     }
 
     static void tanh(float[] a, int ao, float[] o, int n) {
-        int i = 0;
-        for (int up = S.loopBound(n); i < up; i += L) FloatVector.fromArray(S, a, ao + i).lanewise(VectorOperators.TANH).intoArray(o, i);
-        for (; i < n; i++) o[i] = (float) Math.tanh(a[ao + i]);
+        for (int i = 0; i < n; i++) o[i] = (float) Math.tanh(a[ao + i]);
     }
 
     static void sigmoid(float[] a, int ao, float[] o, int n) {
-        // 1 / (1 + e^(−x)): e^(−x) overflows to +∞ for x < −88 and the quotient is then 0, the right limit.
-        int i = 0;
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        for (int up = S.loopBound(n); i < up; i += L) {
-            FloatVector e = FloatVector.fromArray(S, a, ao + i).neg().lanewise(VectorOperators.EXP);
-            one.div(e.add(1f)).intoArray(o, i);
-        }
-        for (; i < n; i++) o[i] = (float) (1 / (1 + Math.exp(-a[ao + i])));
+        // 1 / (1 + e^(−x)): e^(−x) overflows to +∞ for x < −709 and the quotient is then 0, the right limit.
+        for (int i = 0; i < n; i++) o[i] = (float) (1 / (1 + Math.exp(-a[ao + i])));
     }
 
     static void leakyRelu(float[] a, int ao, float[] o, int n, float slope) {
@@ -422,6 +415,18 @@ final class VectorKernels extends ReferenceKernels {
         return fromDoubles(out, reducedShape(shape, dims, keepDim), DType.FLOAT32);
     }
 
+    /**
+     * The lanes of {@code v} added in lane order, in double. Not {@code reduceLanes(ADD)}: its order of additions is
+     * unspecified, so it may differ between the interpreted and the JIT-compiled kernel, as the lanewise EXP did
+     * (see exp below), and a sum must repeat exactly for a seed to. Called once per block of lanes: the fixed order
+     * costs nothing measurable.
+     */
+    static double sumLanes(FloatVector v) {
+        double s = 0;
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
+        return s;
+    }
+
     /** Σ a[off .. off+n): float lanes over blocks, blocks added in double. */
     static double sumRun(float[] a, int off, int n) {
         double total = 0;
@@ -430,7 +435,7 @@ final class VectorKernels extends ReferenceKernels {
             FloatVector acc = FloatVector.zero(S);
             int i = 0;
             for (int up = S.loopBound(len); i < up; i += L) acc = acc.add(FloatVector.fromArray(S, a, off + start + i));
-            double s = acc.reduceLanes(VectorOperators.ADD);
+            double s = sumLanes(acc);
             for (; i < len; i++) s += a[off + start + i];
             total += s;
         }
@@ -536,7 +541,7 @@ final class VectorKernels extends ReferenceKernels {
                 FloatVector v = FloatVector.fromArray(S, a, off + start + i);
                 acc = v.fma(v, acc);
             }
-            double s = acc.reduceLanes(VectorOperators.ADD);
+            double s = sumLanes(acc);
             for (; i < len; i++) s += (double) a[off + start + i] * a[off + start + i];
             total += s;
         }
