@@ -27,6 +27,7 @@ import dev.backprop.optim.Penalty;
 import dev.backprop.optim.SGD;
 import dev.backprop.optim.schedule.CosineAnnealingLR;
 import dev.backprop.train.EarlyStopping;
+import dev.backprop.train.GradientMonitor;
 import dev.backprop.train.History;
 import dev.backprop.train.Objective;
 import dev.backprop.train.Trainer;
@@ -150,6 +151,31 @@ class DocsSnippetsTest {
                 .build();
         History history = trainer.fit();
         assertTrue(history.last().trainLoss() < history.epochs().getFirst().trainLoss());
+    }
+
+    @Test
+    void gradientMonitor() {
+        LabeledData digits = DataSets.load("digits");
+        digits = digits.normalize(Normalization.fit(digits.train(), Normalization.Mode.PER_FEATURE));
+        Generator gen = new Generator(1);
+        List<dev.backprop.nn.Module> layers = new ArrayList<>(List.of(new Flatten()));
+        for (int i = 0; i < 19; i++) {
+            layers.add(new Linear(64, 64, true, Init.Scheme.DEFAULT, gen));
+            layers.add(new Activation.Sigmoid());
+        }
+        layers.add(new Linear(64, 10, true, Init.Scheme.DEFAULT, gen));
+        Sequential model = new Sequential(layers);
+        Objective objective = Objective.of("cross-entropy", 10, 1, 0);
+        Optimizer optimizer = new Adam(model.parameters(), 1e-3);
+        // vanishing-exploding.md
+        GradientMonitor monitor = new GradientMonitor();            // update ratios and activations every 10th step
+        Trainer trainer = Trainer.builder(model, objective, optimizer)
+                .train(digits.train()).epochs(30).batchSize(32).generator(gen)
+                .callback(monitor)
+                .build();
+        trainer.fit();
+        for (GradientMonitor.Flag f : monitor.diagnose()) System.out.println(f.message() + " — " + f.suggestion());
+        assertTrue(monitor.diagnose().stream().anyMatch(f -> f.kind().equals("vanishing")), "the 20-layer sigmoid net vanishes");
     }
 
     @Test
