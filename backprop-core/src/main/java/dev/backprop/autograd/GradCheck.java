@@ -219,7 +219,11 @@ public final class GradCheck {
      * </ul>
      * The error is relative to the largest value the compared derivative can take for θ (its largest element, or
      * the gradient's norm for a unit direction), so the tolerance means the same for large and small gradients
-     * (a floor of {@value #SCALE_FLOOR} keeps a vanishing gradient from dividing rounding noise by zero).
+     * (a floor keeps a vanishing gradient from dividing rounding noise by zero: ten times the central difference's
+     * rounding noise u·max(1, |f|)/ε divided by {@value #RESOLUTION}, at least {@value #SCALE_FLOOR}; a derivative
+     * smaller than that, about 2.6e-4 for f ≈ 2.3 and ε = 1e-5, is thus checked to an absolute 2.6e-10. The floor
+     * does not follow the tolerance, so a tolerance far below 1e-6 asks for more than float64 central differences
+     * can resolve and fails).
      *
      * <p>Kinks: ReLU at 0 and ties in max-pooling make f non-differentiable on a set of measure zero, and a step of
      * ε can cross one; the central difference then mixes two slopes and fails although the gradient is right. A
@@ -322,6 +326,23 @@ public final class GradCheck {
 
     /** The smallest scale an error is taken relative to (see {@link #checkModule}). */
     public static final double SCALE_FLOOR = 1e-8;
+
+    /**
+     * The scale below which a derivative cannot be judged: a central difference carries rounding noise of about
+     * u·max(1, |f|)/ε (u = 2⁻⁵³, the float64 unit roundoff), so an error is taken relative to at least ten times
+     * that noise divided by {@link #RESOLUTION}. Without it the first layers of a deep network, whose gradients
+     * vanish to 1e-8, failed on noise alone (relative errors of 4e-3 from absolute differences of 5e-11).
+     */
+    static double scaleFloor(double f0, ModuleOptions o) {
+        double noise = Math.ulp(1.0) / 2 * Math.max(1, Math.abs(f0)) / o.eps();
+        return Math.max(SCALE_FLOOR, 10 * noise / RESOLUTION);
+    }
+
+    /**
+     * The relative error the noise floor is sized for: the default tolerance. It is a constant rather than the
+     * caller's tolerance so that a smaller tolerance makes the check stricter, never laxer.
+     */
+    public static final double RESOLUTION = 1e-6;
 
     // ---- checkModule (end)
 
@@ -429,7 +450,8 @@ public final class GradCheck {
                 maxAbs = Math.max(maxAbs, Math.abs(v));
                 sq += v * v;
             }
-            double elementScale = Math.max(maxAbs, SCALE_FLOOR), directionScale = Math.max(Math.sqrt(sq), SCALE_FLOOR);
+            double floor = scaleFloor(f0, o);
+            double elementScale = Math.max(maxAbs, floor), directionScale = Math.max(Math.sqrt(sq), floor);
             int[] order = new int[n];
             for (int k = 0; k < n; k++) order[k] = k;
             int count = Math.min(n, o.elements());
