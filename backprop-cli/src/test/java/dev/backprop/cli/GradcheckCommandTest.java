@@ -22,13 +22,14 @@ class GradcheckCommandTest {
     /**
      * The deep presets, whose first layers' gradients vanish to 1e-8 (ReLU with the default init) or 1e-17
      * (sigmoid): they pass because an error is judged against the central difference's rounding noise, not against
-     * a gradient smaller than that noise (they failed with relative errors of 4e-3 before).
+     * a gradient smaller than that noise (they failed with relative errors of 4e-3 before). With batch norm on a
+     * batch of 4, ReLU kinks lie within 1e-6 of many weights, and the re-check with ε/1000 is what tells them apart.
      */
     @Test
     void deepPresetsPass() {
         for (List<String> args : List.of(List.of("--model", "deep-mlp:20x64"),
                 List.of("--model", "deep-mlp:20x64", "--activation", "sigmoid"),
-                List.of("--model", "deep-mlp:8x32,batch-norm"), List.of("--model", "deep-mlp:8x32,residual"))) {
+                List.of("--model", "deep-mlp:20x64,batch-norm"), List.of("--model", "deep-mlp:20x64,residual"))) {
             List<String> all = new java.util.ArrayList<>(List.of("gradcheck", "--json"));
             all.addAll(args);
             MainTest.Run r = MainTest.run(all.toArray(String[]::new));
