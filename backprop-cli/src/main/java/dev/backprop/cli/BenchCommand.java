@@ -184,8 +184,8 @@ final class BenchCommand implements Main.Command {
         // How busy the CPUs are right now (others' work: this process is idle while it samples).
         double busy = cpuBusy(300);
         if (busy >= 0) machine.put("cpu_busy_start", busy);
-        out.printf(Locale.ROOT, "backprop bench: %s; %s cores, %d threads; Java %s; %s%s%n", machine.get("cpu"), machine.get("cores"),
-                threads, machine.get("java"), machine.get("date"),
+        out.printf(Locale.ROOT, "backprop bench: %s; %s cores, %s; Java %s; %s%s%n", machine.get("cpu"), machine.get("cores"),
+                threads(threads), machine.get("java"), machine.get("date"),
                 busy >= 0 ? String.format(Locale.ROOT, "; CPUs %.0f%% busy before the start", 100 * busy) : "");
         int cores = Runtime.getRuntime().availableProcessors();
         if (busy > 0.25) {
@@ -303,7 +303,7 @@ final class BenchCommand implements Main.Command {
         shapes.addAll(MLP);
         Gemm gemm = Kernels.active().gemm();
         String kernel = gemmName();
-        progress.printf(Locale.ROOT, "bench: GEMM (%s, %d threads): warming up%n", kernel, threads);
+        progress.printf(Locale.ROOT, "bench: GEMM (%s, %s): warming up%n", kernel, threads(threads));
         Map<Shape, float[][]> data = new LinkedHashMap<>();
         Random rnd = new Random(1);
         for (Shape s : shapes) {
@@ -359,8 +359,8 @@ final class BenchCommand implements Main.Command {
                     blas.getOrDefault("version", ""), blas.get("core") == null ? "" : " (" + blas.get("core") + ")");
         }
         out.println();
-        out.printf(Locale.ROOT, "GEMM, float32 GFLOPS (median of %d repeats of ~%.2g s after warm-up), %d threads%n",
-                plan.gemmRepeats(), plan.gemmTarget(), threads);
+        out.printf(Locale.ROOT, "GEMM, float32 GFLOPS (median of %d repeats of ~%.2g s after warm-up), %s%n",
+                plan.gemmRepeats(), plan.gemmTarget(), threads(threads));
         out.printf(Locale.ROOT, "  backprop: %s%n  reference: %s%n", kernel, numpy == null ? "none (numpy not found)" : numpyLabel);
         out.printf(Locale.ROOT, "  %-10s %-20s %-30s %10s %10s %8s%n", "shape", "m×k·k×n", "", "backprop", "numpy", "ratio");
         for (int i = 0; i < rows.size(); i++) {
@@ -537,8 +537,8 @@ final class BenchCommand implements Main.Command {
             t.put("torch", info);
         }
 
-        out.printf(Locale.ROOT, "Training: %s on Fashion-MNIST, batch %d, Adam lr %s, %d threads; "
-                + "samples/s over %d steps, median of %d repeats after warm-up%n", w.title(), batch, String.valueOf(lr), threads, timedSteps, rates.length);
+        out.printf(Locale.ROOT, "Training: %s on Fashion-MNIST, batch %d, Adam lr %s, %s; "
+                + "samples/s over %d steps, median of %d repeats after warm-up%n", w.title(), batch, String.valueOf(lr), threads(threads), timedSteps, rates.length);
         out.printf(Locale.ROOT, "  %-28s %12.0f%n", "backprop (Trainer)", ours);
         if (torch != null) {
             out.printf(Locale.ROOT, "  %-28s %12.0f%n", "PyTorch " + torch.get("torch"), theirs);
@@ -776,5 +776,10 @@ final class BenchCommand implements Main.Command {
         } catch (IOException | UncheckedIOException e) {
             // likewise
         }
+    }
+
+    /** "1 thread", "2 threads". */
+    static String threads(int n) {
+        return n + (n == 1 ? " thread" : " threads");
     }
 }

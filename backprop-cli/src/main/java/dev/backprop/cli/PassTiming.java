@@ -58,8 +58,8 @@ final class PassTiming {
         }
         r.put("models", rows);
         out.println();
-        out.printf(Locale.ROOT, "Forward and backward pass: batch %d of random inputs, cross-entropy, %d threads; "
-                + "medians of at least %d steps after warm-up (the ratio: of each step's two passes)%n", batch, threads, steps);
+        out.printf(Locale.ROOT, "Forward and backward pass: batch %d of random inputs, cross-entropy, %s; "
+                + "medians of at least %d steps after warm-up (the ratio: of each step's two passes)%n", batch, BenchCommand.threads(threads), steps);
         out.printf(Locale.ROOT, "  %-20s %14s %14s %14s %18s%n", "model", "forward no-grad", "forward", "backward", "backward/forward");
         for (Map<String, Object> m : rows) {
             out.printf(Locale.ROOT, "  %-20s %12.2f ms %11.2f ms %11.2f ms %17.2f×%n", m.get("model"), m.get("forward_nograd_ms"),
