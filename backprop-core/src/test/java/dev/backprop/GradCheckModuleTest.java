@@ -112,6 +112,26 @@ class GradCheckModuleTest {
         assertTrue(e.getMessage().contains("2.weight"), e.getMessage());
     }
 
+    /**
+     * The noise floor grows as 1/ε, so a tiny ε would judge every derivative against a huge scale and pass a wrong
+     * gradient (a review found one 50% off passing at ε = 1e-300): the smallest accepted ε still catches it, and a
+     * smaller one is refused.
+     */
+    @Test
+    void aHalfWrongGradientFailsAtEveryAcceptedStepAndTooSmallAStepIsRefused() {
+        for (double eps : new double[] {1e-3, GradCheck.MODULE_EPS, GradCheck.MIN_MODULE_EPS}) {
+            WrongLinear w = new WrongLinear(6, 4, 0.5, null);
+            Tensor x = Tensor.randn(new Generator(9), DType.FLOAT64, 3, 6);
+            Tensor y = Tensor.of(new long[] {0, 3, 1}, 3);
+            GradCheck.ModuleOptions o = new GradCheck.ModuleOptions(eps, GradCheck.TOLERANCE, 8, 2, 1);
+            GradCheck.ModuleResult r = GradCheck.checkModule(w, in -> Functional.crossEntropy(w.forward(in), y), x, o);
+            assertFalse(r.parameters().getFirst().passed(), "eps " + eps + ": " + r.parameters().getFirst().result());
+        }
+        IllegalArgumentException tiny = assertThrows(IllegalArgumentException.class,
+                () -> new GradCheck.ModuleOptions(1e-12, GradCheck.TOLERANCE, 8, 2, 1));
+        assertTrue(tiny.getMessage().contains("eps must be between 1.0E-8 and 0.1"), tiny.getMessage());
+    }
+
     @Test
     void oneWrongElementOfALargeParameterIsCaughtByTheRandomDirections() {
         WrongLinear w = new WrongLinear(40, 30, 3, new int[] {17, 23});

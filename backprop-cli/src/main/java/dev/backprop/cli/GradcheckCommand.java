@@ -12,6 +12,7 @@ import dev.backprop.data.LoadOptions;
 import dev.backprop.io.Json;
 import dev.backprop.io.ModelSpec;
 import dev.backprop.nn.BatchNorm;
+import dev.backprop.nn.BatchNorm1d;
 import dev.backprop.nn.Dropout;
 import dev.backprop.nn.Dropout2d;
 import dev.backprop.nn.Functional;
@@ -104,7 +105,10 @@ final class GradcheckCommand implements Main.Command {
         double tolerance = o.doubleValue("tolerance", GradCheck.TOLERANCE);
         if (!(tolerance > 0)) throw new UserError("gradcheck: --tolerance must be positive, got " + o.get("tolerance"));
         double eps = o.doubleValue("eps", GradCheck.MODULE_EPS);
-        if (!(eps > 0 && eps <= 0.1)) throw new UserError("gradcheck: --eps must be in (0, 0.1], got " + o.get("eps"));
+        if (!(eps >= GradCheck.MIN_MODULE_EPS && eps <= 0.1)) {
+            throw new UserError("gradcheck: --eps must be between 1e-8 and 0.1, got " + o.get("eps")
+                    + " (smaller steps drown the central differences in float64 rounding noise; the default is 1e-5)");
+        }
         int elements = o.intValue("elements", 8);
         if (elements < 1) throw new UserError("gradcheck: --elements must be at least 1, got " + elements);
         int directions = o.intValue("directions", 2);
@@ -160,8 +164,12 @@ final class GradcheckCommand implements Main.Command {
             lossName = "Σ out·R, R ~ N(0, 1)";
         }
 
-        boolean hasDropout = model.layers().stream().anyMatch(m -> m instanceof Dropout || m instanceof Dropout2d);
-        boolean hasBatchNorm = model.layers().stream().anyMatch(m -> m instanceof BatchNorm);
+        boolean hasDropout = model.namedModules().values().stream().anyMatch(m -> m instanceof Dropout || m instanceof Dropout2d);
+        boolean hasBatchNorm = model.namedModules().values().stream().anyMatch(m -> m instanceof BatchNorm);
+        if (batch < 2 && model.namedModules().values().stream().anyMatch(m -> m instanceof BatchNorm1d)) {
+            throw new UserError("gradcheck: batch norm in training mode needs at least 2 examples per batch (it normalises each "
+                    + "feature over the batch); use --batch 2 or more");
+        }
         List<String> modes = hasDropout || hasBatchNorm ? List.of("train", "eval") : List.of("train");
         GradCheck.ModuleOptions opts = new GradCheck.ModuleOptions(eps, tolerance, elements, directions, seed);
         List<ModeResult> results = new ArrayList<>();

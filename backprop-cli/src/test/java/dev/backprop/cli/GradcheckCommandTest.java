@@ -122,17 +122,19 @@ class GradcheckCommandTest {
     void mistakesAreOneLineWithStatusTwo(@TempDir Path dir) throws Exception {
         Path broken = dir.resolve("broken.json");
         Files.writeString(broken, "{\"format\": \"backprop-model\", \"version\": 1, \"layers\": [{\"type\": \"linea\"}]}");
-        Map<List<String>, String> cases = Map.of(
-                List.of("--model", "resnet"), "unknown preset \"resnet\"",
-                List.of("--model", dir.resolve("missing.json").toString()), "no such file",
-                List.of("--model", broken.toString()), "unknown layer type \"linea\"",
-                List.of("--batch", "x"), "--batch expects a whole number, got 'x'",
-                List.of("--eps", "-1"), "--eps must be in (0, 0.1]",
-                List.of("--layer", "conv3d"), "--layer 'conv3d' is not a layer type",
-                List.of("--model", "mlp", "--layer", "relu"), "give --model or --layer, not both",
-                List.of("--input-shape", "1,x"), "--input-shape expects positive sizes",
-                List.of("--model", "lenet", "--data", "digits"), "at least 12×12",
-                List.of("--bogus"), "unknown option --bogus");
+        Map<List<String>, String> cases = Map.ofEntries(
+                Map.entry(List.of("--model", "resnet"), "unknown preset \"resnet\""),
+                Map.entry(List.of("--model", dir.resolve("missing.json").toString()), "no such file"),
+                Map.entry(List.of("--model", broken.toString()), "unknown layer type \"linea\""),
+                Map.entry(List.of("--batch", "x"), "--batch expects a whole number, got 'x'"),
+                Map.entry(List.of("--eps", "-1"), "--eps must be between 1e-8 and 0.1"),
+                Map.entry(List.of("--layer", "conv3d"), "--layer 'conv3d' is not a layer type"),
+                Map.entry(List.of("--model", "mlp", "--layer", "relu"), "give --model or --layer, not both"),
+                Map.entry(List.of("--input-shape", "1,x"), "--input-shape expects positive sizes"),
+                Map.entry(List.of("--model", "lenet", "--data", "digits"), "at least 12×12"),
+                Map.entry(List.of("--bogus"), "unknown option --bogus"),
+                Map.entry(List.of("--eps", "1e-12"), "--eps must be between 1e-8 and 0.1"),
+                Map.entry(List.of("--model", "deep-mlp:4x8,batch-norm", "--batch", "1"), "use --batch 2 or more"));
         for (var c : cases.entrySet()) {
             String[] args = new String[c.getKey().size() + 1];
             args[0] = "gradcheck";
