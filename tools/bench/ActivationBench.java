@@ -19,6 +19,15 @@ public class ActivationBench {
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 50;
         Tensor x = Tensor.randn(new Generator(1), 128, 1024).mul(3);
         List<UnaryOp> ops = List.of(new UnaryOp.Relu(), new UnaryOp.Exp(), new UnaryOp.Sigmoid(), new UnaryOp.Tanh());
+        // Warm every kernel up first: while the JIT compiles the Vector API code on one core, a loop split over two
+        // threads waits for the other, and the first op timed would pay for all of them.
+        long until = System.nanoTime() + 4_000_000_000L;
+        while (System.nanoTime() < until) {
+            for (UnaryOp op : ops) {
+                Kernels.active().unary(op, x);
+                Kernels.REFERENCE.unary(op, x);
+            }
+        }
         for (UnaryOp op : ops) {
             double vec = time(Kernels.active(), op, x, reps), ref = time(Kernels.REFERENCE, op, x, reps);
             System.out.printf(Locale.ROOT, "backprop %-8s [128, 1024]  vector %8.1f us  (%.2f ns/element)   scalar reference %8.1f us%n",
@@ -26,9 +35,9 @@ public class ActivationBench {
         }
     }
 
-    /** Median microseconds of one call, after two seconds of warm-up. */
+    /** Median microseconds of one call, after a further half second of warm-up. */
     static double time(Kernels k, UnaryOp op, Tensor x, int reps) {
-        long until = System.nanoTime() + 2_000_000_000L;
+        long until = System.nanoTime() + 500_000_000L;
         while (System.nanoTime() < until) k.unary(op, x);
         double[] t = new double[reps];
         for (int r = 0; r < reps; r++) {
