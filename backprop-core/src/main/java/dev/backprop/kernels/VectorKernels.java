@@ -46,12 +46,12 @@ final class VectorKernels extends ReferenceKernels {
         switch (op) {
             case UnaryOp.Relu r -> parallelRuns(n, (i0, i1) -> relu(a, ao + i0, o, i0, i1 - i0));
             case UnaryOp.Neg r -> neg(a, ao, o, n);
-            case UnaryOp.Exp r -> exp(a, ao, o, n);
+            case UnaryOp.Exp r -> parallelRuns(n, (i0, i1) -> VectorMath.exp(a, ao + i0, o, i0, i1 - i0));
             case UnaryOp.Log r -> log(a, ao, o, n);
             case UnaryOp.Sqrt r -> sqrt(a, ao, o, n);
             case UnaryOp.Abs r -> abs(a, ao, o, n);
-            case UnaryOp.Tanh r -> tanh(a, ao, o, n);
-            case UnaryOp.Sigmoid r -> sigmoid(a, ao, o, n);
+            case UnaryOp.Tanh r -> parallelRuns(n, (i0, i1) -> VectorMath.tanh(a, ao + i0, o, i0, i1 - i0));
+            case UnaryOp.Sigmoid r -> parallelRuns(n, (i0, i1) -> VectorMath.sigmoid(a, ao + i0, o, i0, i1 - i0));
             case UnaryOp.LeakyRelu r -> leakyRelu(a, ao, o, n, (float) r.slope());
             case UnaryOp.PowScalar r when r.p() == 2 -> square(a, ao, o, n);
             default -> {
@@ -95,14 +95,10 @@ final class VectorKernels extends ReferenceKernels {
         for (; i < n; i++) o[i] = -a[ao + i];
     }
 
-    // NOTE: exp, log, tanh and sigmoid are scalar loops on purpose. The Vector API's lanewise EXP, LOG and TANH
-    // give different roundings before and after the JIT compiles a kernel (a Java fallback, then an intrinsic), so
-    // the same seed trained a sigmoid batch-norm net to different accuracies from run to run (0.964 and 0.975).
-    // Math.exp/log/tanh run the same code interpreted and compiled, so results repeat exactly.
-
-    static void exp(float[] a, int ao, float[] o, int n) {
-        for (int i = 0; i < n; i++) o[i] = (float) Math.exp(a[ao + i]);
-    }
+    // NOTE: exp, tanh and sigmoid are VectorMath's, built from exactly rounded lane operations, and log is a scalar
+    // Math.log loop: the Vector API's lanewise EXP, LOG and TANH give different roundings before and after the JIT
+    // compiles a kernel (a Java fallback, then an intrinsic), so the same seed trained a sigmoid batch-norm net to
+    // different accuracies from run to run (0.964 and 0.975).
 
     static void log(float[] a, int ao, float[] o, int n) {
         for (int i = 0; i < n; i++) o[i] = (float) Math.log(a[ao + i]);
@@ -118,15 +114,6 @@ final class VectorKernels extends ReferenceKernels {
         int i = 0;
         for (int up = S.loopBound(n); i < up; i += L) FloatVector.fromArray(S, a, ao + i).abs().intoArray(o, i);
         for (; i < n; i++) o[i] = Math.abs(a[ao + i]);
-    }
-
-    static void tanh(float[] a, int ao, float[] o, int n) {
-        for (int i = 0; i < n; i++) o[i] = (float) Math.tanh(a[ao + i]);
-    }
-
-    static void sigmoid(float[] a, int ao, float[] o, int n) {
-        // 1 / (1 + e^(−x)): e^(−x) overflows to +∞ for x < −709 and the quotient is then 0, the right limit.
-        for (int i = 0; i < n; i++) o[i] = (float) (1 / (1 + Math.exp(-a[ao + i])));
     }
 
     static void leakyRelu(float[] a, int ao, float[] o, int n, float slope) {
