@@ -198,6 +198,16 @@ class MainTest {
         assertEquals(1, j.out().lines().count(), "one object, not two: " + j.out());
     }
 
+    /** A value option given twice is refused rather than the last one silently winning; a repeated flag is harmless. */
+    @Test
+    void aRepeatedOptionIsAnError() {
+        AugmentCommandTest.oneLineError("gradcheck: --model given twice", "gradcheck", "--model", "linear", "--model", "mlp:4");
+        AugmentCommandTest.oneLineError("train: --epochs given twice", "train", "--epochs", "1", "--epochs=2");
+        AugmentCommandTest.oneLineError("explain: --step given twice", "explain", "xor", "--step", "2", "--step", "3");
+        AugmentCommandTest.oneLineError("train: --monitor given twice", "train", "--monitor=5", "--monitor");
+        assertEquals(0, run("explain", "xor", "--json", "--json").status());
+    }
+
     /** With --json, a usage mistake or a failure is also one object on stdout: the stderr line and the exit status. */
     @Test
     void withJsonEveryErrorIsAlsoTheLastLineOfStdout(@TempDir Path dir) throws Exception {
