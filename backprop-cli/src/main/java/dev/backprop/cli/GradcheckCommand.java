@@ -96,8 +96,8 @@ final class GradcheckCommand implements Main.Command {
                     max-pool tie) are re-checked and counted. Another layer configuration: a one-layer model file
                     with its input_shape, to --model. A model file's weights are freshly initialised (seeded by
                     --seed); a training run's directory (model.json + model.safetensors, as train --out writes it)
-                    is checked at its trained weights, converted to float64. Exit status 0 when every check is within --tolerance, 1 when
-                    one is not, 2 for a mistake in the command.""", OPTIONS));
+                    is checked at its trained weights, converted to float64. Exit status 0 when every check is
+                    within --tolerance, 1 when one is not, 2 for a mistake in the command.""", OPTIONS));
             return 0;
         }
         if (!o.positional().isEmpty()) throw new UserError("gradcheck: unexpected argument '" + o.positional().getFirst() + "'");
