@@ -33,7 +33,7 @@ import static dev.backprop.cli.Options.Opt;
  */
 final class ExplainCommand implements Main.Command {
     static final List<Opt> OPTIONS = List.of(
-            Opt.value("step", "N", "the gradient-descent step to show, 1 = the first", "1"),
+            Opt.value("step", "N", "the gradient-descent step to show, 1 = the first, up to 1,000,000", "1"),
             Opt.value("lr", "X", "learning rate η", "1.0"),
             Opt.value("seed", "N", "seed of the initial weights (U(±1/√2), PyTorch's default for 2 inputs)", "1"),
             Opt.flag("json", "print one JSON object with every number as the last line"),
@@ -165,11 +165,13 @@ final class ExplainCommand implements Main.Command {
                     + "and the working NumPy version:\ndocs/article-errata.md", OPTIONS));
             return 0;
         }
-        if (o.positional().size() != 1 || !o.positional().getFirst().equals("xor")) {
-            throw new UserError("explain: give the network to explain: xor (backprop explain xor --step 1)");
+        if (o.positional().isEmpty()) throw new UserError("explain: give the network to explain: xor (backprop explain xor --step 1)");
+        if (!o.positional().getFirst().equalsIgnoreCase("xor")) {
+            throw new UserError("explain: unknown network '" + o.positional().getFirst() + "' (the one there is: xor)");
         }
+        if (o.positional().size() > 1) throw new UserError("explain: unexpected argument '" + o.positional().get(1) + "'");
         int n = o.intValue("step", 1);
-        if (n < 1 || n > 1_000_000) throw new UserError("explain: --step must be between 1 and 1000000, got " + n);
+        if (n < 1 || n > 1_000_000) throw new UserError("explain: --step must be between 1 and 1,000,000, got " + n);
         double lr = o.doubleValue("lr", 1.0);
         if (!(lr > 0 && Double.isFinite(lr))) throw new UserError("explain: --lr must be a positive number, got " + o.get("lr"));
         Step s = run(n, lr, o.longValue("seed", 1));
@@ -180,15 +182,27 @@ final class ExplainCommand implements Main.Command {
         return 0;
     }
 
-    private static String f(double v) {
-        return String.format(Locale.ROOT, "%+.6f", v);
+    /**
+     * A number to six decimals, as a reader redoes it by hand; scientific with seven significant digits below 1e-4 or
+     * from 1e6 on, where six decimals would print a gradient that has vanished as +0.000000 or a diverged weight as
+     * hundreds of digits.
+     */
+    static String f(double v) {
+        double a = Math.abs(v);
+        boolean sci = Double.isFinite(v) && v != 0 && (a < 1e-4 || a >= 1e6);
+        return String.format(Locale.ROOT, sci ? "%+.6e" : "%+.6f", v);
+    }
+
+    /** The learning rate as given (1.0, 0.5), without Java's E notation for very large or small ones (1e308, 1e-5). */
+    static String eta(double lr) {
+        return Double.toString(lr).replace("E", "e").replace(".0e", "e");
     }
 
     static String text(Step s, double diff) {
         StringBuilder b = new StringBuilder();
         Weights w = s.before();
         b.append(String.format(Locale.ROOT, "XOR, network 2-2-1, sigmoid everywhere, L = (1/4)·Σ(ŷ − y)², gradient descent "
-                + "η = %s; step %d%n%n", s.lr(), s.step()));
+                + "η = %s; step %d%n%n", eta(s.lr()), s.step()));
         b.append("weights before the step\n");
         for (int j = 0; j < 2; j++) {
             b.append(String.format(Locale.ROOT, "  W1[%d] = [%s, %s]   b1[%d] = %s%n", j, f(w.w1()[j][0]), f(w.w1()[j][1]), j, f(w.b1()[j])));

@@ -47,13 +47,15 @@ import static dev.backprop.cli.Options.Opt;
  */
 final class GradcheckCommand implements Main.Command {
     static final List<Opt> OPTIONS = List.of(
-            Opt.value("model", "SPEC", "a preset: " + ModelSpec.PRESETS + "; or a JSON model file", "mlp"),
+            Opt.value("model", "SPEC", "a preset: " + ModelSpec.PRESETS + "; a JSON model file (checked at freshly "
+                    + "initialised weights); or a training run's --out directory (checked at its trained weights)",
+                    "train's for --data: mlp:128, mlp:2 for xor; mlp with --input-shape"),
             Opt.value("layer", "TYPE", "check one layer instead of a model, on a small example input: "
                     + String.join(", ", LayerExamples.TYPES), null),
             Opt.value("data", "NAME", "the data set whose example shape and classes the model gets (as in train)", "digits"),
             Opt.value("input-shape", "C,H,W", "the example shape instead of --data (with --classes)", "from --data; lenet 1,28,28"),
             Opt.value("classes", "N", "the number of classes with --input-shape", "10"),
-            Opt.value("activation", "NAME", "a preset's activation (as in train)", "relu"),
+            Opt.value("activation", "NAME", "a preset's activation (as in train)", "train's for --data: relu, tanh for xor"),
             Opt.value("dropout", "P", "a preset's dropout (as in train)", "the preset's own"),
             Opt.value("batch", "N", "examples in the input batch", "4"),
             Opt.value("tolerance", "X", "the largest error that passes", "1e-6"),
@@ -92,8 +94,10 @@ final class GradcheckCommand implements Main.Command {
                     output is not a vector of logits. Models with batch norm or dropout are checked in training mode
                     (dropout with one fixed mask) and in evaluation mode. Steps that cross a kink (ReLU at 0, a
                     max-pool tie) are re-checked and counted. Another layer configuration: a one-layer model file
-                    with its input_shape, to --model. Exit status 0 when every check is within --tolerance, 1 when
-                    one is not, 2 for a mistake in the command.""", OPTIONS));
+                    with its input_shape, to --model. A model file's weights are freshly initialised (seeded by
+                    --seed); a training run's directory (model.json + model.safetensors, as train --out writes it)
+                    is checked at its trained weights, converted to float64. Exit status 0 when every check is
+                    within --tolerance, 1 when one is not, 2 for a mistake in the command.""", OPTIONS));
             return 0;
         }
         if (!o.positional().isEmpty()) throw new UserError("gradcheck: unexpected argument '" + o.positional().getFirst() + "'");
@@ -120,6 +124,8 @@ final class GradcheckCommand implements Main.Command {
         // What to check: a name for the header, the spec, and the example shape.
         String what;
         ModelSpec spec;
+        Map<String, Tensor> trained = null; // a training run's weights, checked instead of fresh ones
+        boolean ownShape; // the example shape is the layer's or the model's own, not --data's
         if (o.has("layer")) {
             if (o.has("data") || o.has("input-shape") || o.has("activation") || o.has("dropout")) {
                 throw new UserError("gradcheck: --layer checks one layer on its own example input; --data, --input-shape, "
@@ -128,10 +134,27 @@ final class GradcheckCommand implements Main.Command {
             String type = o.get("layer").trim().toLowerCase(Locale.ROOT).replace('-', '_');
             spec = LayerExamples.spec(type);
             what = "layer " + spec.layers().getFirst();
+            ownShape = true;
         } else {
-            String modelArg = o.get("model", "mlp");
-            spec = modelSpec(modelArg, o);
-            what = modelArg;
+            // The model and activation train would pick for the data (mlp:2 with tanh for xor).
+            TrainCommand.Defaults d = TrainCommand.Defaults.of(o.get("data", "digits"));
+            String modelArg = o.get("model", o.has("input-shape") ? "mlp" : d.model());
+            String activation = o.get("activation", o.has("input-shape") ? "relu" : d.activation());
+            if (Files.isDirectory(Path.of(modelArg))) {
+                if (o.has("activation") || o.has("dropout")) {
+                    throw new UserError("gradcheck: --dropout and --activation shape a preset, but " + modelArg + " is a trained "
+                            + "model with its own layers");
+                }
+                Loaded m = Loaded.from("gradcheck", modelArg);
+                spec = withShape(m.spec(), o, modelArg);
+                trained = m.model().stateDict();
+                what = modelArg + " (trained weights)";
+                ownShape = !o.has("data") && !o.has("input-shape");
+            } else {
+                spec = modelSpec(modelArg, o, activation);
+                what = modelArg;
+                ownShape = !o.has("data") && (o.has("input-shape") || isFile(modelArg) || modelArg.trim().equalsIgnoreCase("lenet"));
+            }
         }
         int[] inShape = spec.inputShape();
         int[] outShape = spec.outputShape();
@@ -140,6 +163,7 @@ final class GradcheckCommand implements Main.Command {
         // every forward gives each one the same mask.
         Generator modelGen = new Generator(seed);
         Sequential model = spec.build(modelGen);
+        if (trained != null) model.loadStateDict(trained, true);
         model.toDouble();
         Generator gen = new Generator(seed + 1);
         int[] batchShape = new int[inShape.length + 1];
@@ -178,13 +202,15 @@ final class GradcheckCommand implements Main.Command {
         for (String mode : modes) {
             if (mode.equals("train")) {
                 net.train();
-            } else {
+            } else if (trained == null) {
                 // Running statistics start at mean 0 and variance 1, which makes evaluation-mode batch norm nearly
-                // the identity; a few training batches move them first.
+                // the identity; a few training batches move them first (a trained model's are its own).
                 net.train();
                 try (var s = GradMode.noGrad()) {
                     for (int i = 0; i < 3; i++) net.forward(Tensor.randn(gen, DType.FLOAT64, batchShape).mul(1.5).add(0.5));
                 }
+                net.eval();
+            } else {
                 net.eval();
             }
             Function<Tensor, Tensor> f = in -> {
@@ -196,9 +222,7 @@ final class GradcheckCommand implements Main.Command {
         double seconds = (System.nanoTime() - start) / 1e9;
 
         PrintStream info = json ? System.err : out;
-        String source = o.has("layer") || !o.has("data") && (o.has("input-shape") || what.endsWith(".json")
-                || what.trim().equalsIgnoreCase("lenet")) ? " on input " + Shape.str(inShape)
-                : " on " + o.get("data", "digits") + " input " + Shape.str(inShape);
+        String source = ownShape ? " on input " + Shape.str(inShape) : " on " + o.get("data", "digits") + " input " + Shape.str(inShape);
         info.printf(Locale.ROOT, "backprop gradcheck: %s%s (%,d parameters), batch %d; loss %s; float64, eps %s, tolerance %s; "
                         + "up to %d elements + %d directions per parameter; seed %d%n", what, source, model.parameterCount(), batch,
                 lossName, num(eps), num(tolerance), elements, directions, seed);
@@ -211,13 +235,22 @@ final class GradcheckCommand implements Main.Command {
         info.printf(Locale.ROOT, "gradcheck: %s: worst error %.2e (tolerance %s); %d check%s, %d past a kink; %.1f s%n",
                 passed ? "passed" : failed + " of " + checks + " FAILED", worst, num(tolerance), checks, checks == 1 ? "" : "s",
                 kinks, seconds);
-        if (json) out.println(Json.write(json(what, spec, batch, lossName, opts, results, passed, worst, seconds)));
+        if (json) {
+            Map<String, Object> r = json(what, spec, batch, lossName, opts, results, passed, worst, seconds);
+            r.put("weights", trained != null ? "trained" : "initialised");
+            out.println(Json.write(r));
+        }
         return passed ? 0 : 1;
     }
 
+    /** A model file: one that exists, or a name ending in .json (which then must exist). */
+    private static boolean isFile(String modelArg) {
+        return modelArg.toLowerCase(Locale.ROOT).endsWith(".json") || Files.isRegularFile(Path.of(modelArg));
+    }
+
     /** The spec of a preset or model file, with its input shape set. */
-    static ModelSpec modelSpec(String modelArg, Options o) {
-        boolean file = modelArg.toLowerCase(Locale.ROOT).endsWith(".json");
+    static ModelSpec modelSpec(String modelArg, Options o, String activation) {
+        boolean file = isFile(modelArg);
         if (file && (o.has("activation") || o.has("dropout"))) {
             throw new UserError("gradcheck: --dropout and --activation shape a preset, but " + modelArg + " names its own layers");
         }
@@ -233,25 +266,35 @@ final class GradcheckCommand implements Main.Command {
                 throw new UserError("gradcheck: " + modelArg + ": " + e.getMessage());
             }
             if (s.layers().isEmpty()) throw new UserError("gradcheck: " + modelArg + " has no layers; list them under \"layers\"");
-            if (s.inputShape() == null) {
-                s = s.withInputShape(shapeAndClasses(o, modelArg)[0]);
-            } else if (o.has("data") || o.has("input-shape")) {
-                int[] want = shapeAndClasses(o, modelArg)[0];
-                if (!java.util.Arrays.equals(want, s.inputShape())) {
-                    throw new UserError("gradcheck: " + modelArg + " has input_shape " + Shape.str(s.inputShape()) + " but the "
-                            + "examples asked for are " + Shape.str(want) + "; leave out --data/--input-shape to use the file's");
-                }
-            }
-            return s;
+            return withShape(s, o, modelArg);
         }
         String preset = modelArg.trim().toLowerCase(Locale.ROOT);
+        // linear has no hidden layer: no activation and no dropout to put anywhere.
+        if (preset.equals("linear")) {
+            for (String opt : List.of("activation", "dropout")) {
+                if (o.has(opt)) System.err.println("note: --" + opt + " has no effect on linear");
+            }
+        }
         boolean lenetDefault = preset.equals("lenet") && !o.has("data") && !o.has("input-shape");
         int[][] sc = lenetDefault ? new int[][] {{1, 28, 28}, {10}} : shapeAndClasses(o, modelArg);
         double dropout = o.has("dropout") ? o.doubleValue("dropout", 0) : Double.NaN;
         if (o.has("dropout") && !(dropout >= 0 && dropout < 1)) {
             throw new UserError("gradcheck: --dropout is a drop probability in [0, 1), got " + o.get("dropout"));
         }
-        return ModelSpec.preset(modelArg, sc[0], sc[1][0], o.get("activation", "relu"), dropout);
+        return ModelSpec.preset(modelArg, sc[0], sc[1][0], activation, dropout);
+    }
+
+    /** A model file's or run's spec with its input shape: its own, which --data or --input-shape must match, or theirs. */
+    private static ModelSpec withShape(ModelSpec s, Options o, String modelArg) {
+        if (s.inputShape() == null) return s.withInputShape(shapeAndClasses(o, modelArg)[0]);
+        if (o.has("data") || o.has("input-shape")) {
+            int[] want = shapeAndClasses(o, modelArg)[0];
+            if (!java.util.Arrays.equals(want, s.inputShape())) {
+                throw new UserError("gradcheck: " + modelArg + " has input_shape " + Shape.str(s.inputShape()) + " but the "
+                        + "examples asked for are " + Shape.str(want) + "; leave out --data/--input-shape to use the model's");
+            }
+        }
+        return s;
     }
 
     /** {example shape, {classes or outputs}} from --input-shape/--classes or from --data. */

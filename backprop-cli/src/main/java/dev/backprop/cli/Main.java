@@ -2,14 +2,22 @@ package dev.backprop.cli;
 
 import dev.backprop.train.TrainingException;
 
+import dev.backprop.io.Json;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The {@code backprop} command: {@code train}, {@code eval}, {@code predict}. Errors are one line on stderr
- * with a non-zero exit (2: a usage mistake, 1: the work failed); {@code --verbose} adds the stack trace.
+ * with a non-zero exit (2: a usage mistake, 1: the work failed); {@code --verbose} adds the stack trace. With
+ * {@code --json} an error is also the last line of stdout, {@code {"error": "<the line>", "status": N}}, so a
+ * script reading that line always gets an object.
  */
 public final class Main {
     static final String VERSION = "0.1.0";
@@ -36,43 +44,118 @@ public final class Main {
     /** Runs the tool and returns its exit status (for tests). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         boolean verbose = Arrays.asList(args).contains("--verbose");
+        // With --json, stdout's last line is held back until the command ends: on an error it is followed by the
+        // error object, or, when the command printed one itself (train's names the anomaly), given its status.
+        HeldLine held = Arrays.asList(args).contains("--json") ? new HeldLine(out) : null;
+        PrintStream o = held == null ? out : new PrintStream(held, true, out.charset());
+        RuntimeException failure = null;
+        int status = 1;
         try {
-            if (args.length == 0) {
-                err.print(usage());
-                return 2;
-            }
-            if (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help") && args.length == 1) {
-                out.print(usage());
-                return 0;
-            }
-            if (args[0].equals("--version")) {
-                out.println("backprop " + VERSION);
-                return 0;
-            }
-            String name = args[0];
-            String[] rest = Arrays.copyOfRange(args, 1, args.length);
-            if (name.equals("help")) {
-                name = args[1];
-                rest = new String[] {"--help"};
-            }
-            for (Command c : commands()) {
-                if (c.name().equals(name)) return c.run(rest, out);
-            }
-            throw new UserError("unknown command '" + name + "'; valid commands: "
-                    + String.join(", ", commands().stream().map(Command::name).toList()) + " (see backprop --help)");
+            status = dispatch(args, o, err);
         } catch (UserError | IllegalArgumentException e) {
             report(err, e, verbose);
-            return 2;
+            failure = e;
+            status = 2;
         } catch (TrainingException | UncheckedIOException | IllegalStateException e) {
             report(err, e, verbose);
-            return 1;
+            failure = e;
+            status = 1;
+        } finally {
+            if (held != null) {
+                o.flush();
+                held.finish(failure == null ? null : firstLine(failure), status);
+            }
         }
+        return status;
+    }
+
+    private static int dispatch(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            err.print(usage());
+            return 2;
+        }
+        if (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help") && args.length == 1) {
+            out.print(usage());
+            return 0;
+        }
+        if (args[0].equals("--version")) {
+            out.println("backprop " + VERSION);
+            return 0;
+        }
+        String name = args[0];
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        if (name.equals("help")) {
+            name = args[1];
+            rest = new String[] {"--help"};
+        }
+        for (Command c : commands()) {
+            if (c.name().equals(name)) return c.run(rest, out);
+        }
+        throw new UserError("unknown command '" + name + "'; valid commands: "
+                + String.join(", ", commands().stream().map(Command::name).toList()) + " (see backprop --help)");
+    }
+
+    private static String firstLine(RuntimeException e) {
+        String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+        return msg.lines().findFirst().orElse(msg);
     }
 
     private static void report(PrintStream err, RuntimeException e, boolean verbose) {
-        String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-        err.println("backprop: " + msg.lines().findFirst().orElse(msg));
+        err.println("backprop: " + firstLine(e));
         if (verbose) e.printStackTrace(err);
+    }
+
+    /** An output stream that passes every line on as the next one starts, holding the last one until {@link #finish}. */
+    private static final class HeldLine extends OutputStream {
+        private final PrintStream to;
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+        private boolean complete;
+
+        HeldLine(PrintStream to) {
+            this.to = to;
+        }
+
+        @Override
+        public void write(int b) {
+            if (complete) release();
+            line.write(b);
+            complete = b == '\n';
+        }
+
+        private void release() {
+            to.write(line.toByteArray(), 0, line.size());
+            line.reset();
+            complete = false;
+        }
+
+        /** Passes the held line on; after an error ({@code error} non-null) ends with the error object. */
+        void finish(String error, int status) {
+            if (error != null) {
+                Map<String, Object> r = new LinkedHashMap<>();
+                String last = line.toString(to.charset()).strip();
+                if (last.startsWith("{\"error\"")) {
+                    // The command's own error object (train's names the anomaly): keep it, with the status.
+                    try {
+                        if (Json.parse(last) instanceof Map<?, ?> own) {
+                            own.forEach((k, v) -> r.put(k.toString(), v));
+                            line.reset();
+                        }
+                    } catch (IllegalArgumentException e) {
+                        r.clear();
+                    }
+                }
+                release();
+                r.putIfAbsent("error", error);
+                Map<String, Object> obj = new LinkedHashMap<>();
+                obj.put("error", r.remove("error"));
+                obj.put("status", status);
+                obj.putAll(r);
+                to.println(Json.write(obj));
+            } else {
+                release();
+            }
+            to.flush();
+        }
     }
 
     static String usage() {

@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * A small command-line parser: {@code --name value}, {@code --name=value} and {@code --flag}, positional
- * arguments, generated help, and one-line errors that list the valid choices. (backprop-cli has no dependencies:
+ * arguments, generated help, and one-line errors that list the valid choices. An option that takes a value may be
+ * given once (a repeated flag is harmless). (backprop-cli has no dependencies:
  * a parser library would add a jar and start-up time for a page of code.)
  */
 final class Options {
@@ -60,12 +61,16 @@ final class Options {
                 }
                 if (o.value() == null || (o.valueOptional() && value == null)) {
                     if (value != null) throw new UserError(command + ": --" + name + " takes no value");
+                    if (o.valueOptional() && out.values.containsKey(name)) throw new UserError(command + ": --" + name + " given twice");
                     out.values.put(name, "true");
                 } else {
                     if (value == null) {
                         if (i + 1 >= args.length) throw new UserError(command + ": --" + name + " needs a value (" + o.value() + ")");
                         value = args[++i];
                     }
+                    // A second value would silently win over the first (a typo in a long command line, or a
+                    // default in a script the user meant to override): say so instead.
+                    if (out.values.containsKey(name)) throw new UserError(command + ": --" + name + " given twice");
                     out.values.put(name, value);
                 }
             } else if (a.equals("-h")) {

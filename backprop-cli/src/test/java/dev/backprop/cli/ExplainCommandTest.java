@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code backprop explain xor}: its numbers against an independent computation, and its command line. */
@@ -84,9 +85,36 @@ class ExplainCommandTest {
         assertTrue(help.contains("--step"));
         assertTrue(help.contains("docs/article-errata.md"));
         assertTrue(java.nio.file.Files.exists(java.nio.file.Path.of("../docs/article-errata.md")), "the page explain links to exists");
-        AugmentCommandTest.oneLineError("give the network to explain: xor", "explain", "mnist");
+        AugmentCommandTest.oneLineError("give the network to explain: xor", "explain");
+        AugmentCommandTest.oneLineError("explain: unknown network 'and' (the one there is: xor)", "explain", "and");
+        AugmentCommandTest.oneLineError("explain: unexpected argument 'extra'", "explain", "xor", "extra");
         AugmentCommandTest.oneLineError("--step must be between 1", "explain", "xor", "--step", "0");
         AugmentCommandTest.oneLineError("--lr must be a positive number", "explain", "xor", "--lr", "-1");
+    }
+
+    /**
+     * Ordinary values keep six decimals (the docs quote them); a gradient that has all but vanished and a weight that
+     * has diverged switch to scientific notation instead of printing +0.000000 or hundreds of digits.
+     */
+    @Test
+    void extremeNumbersPrintInScientificNotation() {
+        assertEquals("+0.123457", ExplainCommand.f(0.1234567));
+        assertEquals("-12.500000", ExplainCommand.f(-12.5));
+        assertEquals("+0.000000", ExplainCommand.f(0));
+        assertEquals("+1.234568e-07", ExplainCommand.f(1.2345678e-7));
+        assertEquals("-1.000000e+308", ExplainCommand.f(-1e308));
+        assertEquals("1.0", ExplainCommand.eta(1.0));
+        assertEquals("1e308", ExplainCommand.eta(1e308));
+        assertEquals("2.5e-5", ExplainCommand.eta(2.5e-5));
+        MainTest.Run huge = MainTest.run("explain", "xor", "--lr", "1e308", "--step", "3");
+        assertEquals(0, huge.status(), huge.err());
+        assertTrue(huge.out().contains("η = 1e308; step 3"), huge.out());
+        assertTrue(huge.out().lines().allMatch(l -> l.length() < 250), "no line of hundreds of digits:\n" + huge.out());
+        MainTest.Run late = MainTest.run("explain", "xor", "--step", "1000000");
+        assertEquals(0, late.status(), late.err());
+        String grads = late.out().substring(late.out().indexOf("gradients (summed"));
+        assertFalse(grads.contains("= +0.000000 ") || grads.contains("= -0.000000 "), "gradients print their digits:\n" + grads);
+        assertTrue(MainTest.run("explain", "--help").out().contains("up to 1,000,000"), "the help states the --step limit");
     }
 
     /**

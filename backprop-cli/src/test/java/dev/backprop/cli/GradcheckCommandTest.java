@@ -110,6 +110,55 @@ class GradcheckCommandTest {
         assertEquals(2 * 7, checks(j).size(), "conv weight and bias, bn weight and bias, linear weight and bias, input; two modes");
     }
 
+    /**
+     * A training run's directory is checked at its trained weights (the same seed gives the same inputs, labels and
+     * checked elements, so only the weights can make the worst comparisons differ); its model.json alone, and a
+     * model file without the .json ending, at freshly initialised ones.
+     */
+    @Test
+    void aRunDirectoryIsCheckedAtItsTrainedWeights(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("run");
+        MainTest.Run t = MainTest.run("train", "--model", "mlp:8", "--epochs", "2", "--out", run.toString(), "--json");
+        assertEquals(0, t.status(), t.err());
+        MainTest.Run trained = MainTest.run("gradcheck", "--model", run.toString(), "--json");
+        assertEquals(0, trained.status(), trained.err());
+        assertTrue(trained.err().startsWith("backprop gradcheck: " + run + " (trained weights) on input [1, 8, 8]"), trained.err());
+        assertEquals("trained", trained.json().get("weights"));
+        assertEquals(Boolean.TRUE, trained.json().get("passed"));
+        MainTest.Run fresh = MainTest.run("gradcheck", "--model", run.resolve("model.json").toString(), "--json");
+        assertEquals(0, fresh.status(), fresh.err());
+        assertEquals("initialised", fresh.json().get("weights"));
+        assertFalse(checks(trained.json()).getFirst().get("max_error").equals(checks(fresh.json()).getFirst().get("max_error")),
+                "trained and fresh weights give different derivatives: " + checks(trained.json()).getFirst());
+        Path noSuffix = dir.resolve("spec.model");
+        Files.copy(run.resolve("model.json"), noSuffix);
+        MainTest.Run file = MainTest.run("gradcheck", "--model", noSuffix.toString(), "--json");
+        assertEquals(0, file.status(), file.err());
+        assertEquals(checks(fresh.json()).size(), checks(file.json()).size());
+        AugmentCommandTest.oneLineError("is a trained model with its own layers", "gradcheck", "--model", run.toString(),
+                "--activation", "tanh");
+        AugmentCommandTest.oneLineError("but the examples asked for are [2]", "gradcheck", "--model", run.toString(), "--data", "xor");
+    }
+
+    /** With no --model, the model and activation train picks for the data: mlp:2 with tanh on xor (2-2-2, as train's). */
+    @Test
+    void theDefaultModelFollowsTrainsForTheData() {
+        MainTest.Run xor = MainTest.run("gradcheck", "--data", "xor", "--json");
+        assertEquals(0, xor.status(), xor.err());
+        assertEquals("mlp:2", xor.json().get("model"));
+        assertTrue(xor.err().startsWith("backprop gradcheck: mlp:2 on xor input [2] (12 parameters)"), xor.err());
+        MainTest.Run digits = MainTest.run("gradcheck", "--json");
+        assertEquals("mlp:128", digits.json().get("model"));
+    }
+
+    @Test
+    void anOptionWithoutEffectGetsANote() {
+        MainTest.Run r = MainTest.run("gradcheck", "--model", "linear", "--activation", "sigmoid");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.err().contains("note: --activation has no effect on linear"), r.err());
+        assertFalse(MainTest.run("gradcheck", "--model", "mlp:4", "--activation", "sigmoid").err().contains("note:"));
+    }
+
     @Test
     void aCheckAboveTheToleranceExitsWithOne() {
         MainTest.Run r = MainTest.run("gradcheck", "--model", "linear", "--tolerance", "1e-30");

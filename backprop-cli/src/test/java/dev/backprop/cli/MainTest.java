@@ -194,6 +194,49 @@ class MainTest {
         assertEquals("forward", anomaly.get("phase"));
         assertTrue(anomaly.get("location").toString().equals("layer 3 (Linear(128 -> 10))"), anomaly.toString());
         assertTrue(j.json().get("error").toString().startsWith("anomaly at epoch 1"), j.out());
+        assertEquals(1.0, j.json().get("status"), "train's own error object gains the status");
+        assertEquals(1, j.out().lines().count(), "one object, not two: " + j.out());
+    }
+
+    /** A value option given twice is refused rather than the last one silently winning; a repeated flag is harmless. */
+    @Test
+    void aRepeatedOptionIsAnError() {
+        AugmentCommandTest.oneLineError("gradcheck: --model given twice", "gradcheck", "--model", "linear", "--model", "mlp:4");
+        AugmentCommandTest.oneLineError("train: --epochs given twice", "train", "--epochs", "1", "--epochs=2");
+        AugmentCommandTest.oneLineError("explain: --step given twice", "explain", "xor", "--step", "2", "--step", "3");
+        AugmentCommandTest.oneLineError("train: --monitor given twice", "train", "--monitor=5", "--monitor");
+        assertEquals(0, run("explain", "xor", "--json", "--json").status());
+    }
+
+    /** With --json, a usage mistake or a failure is also one object on stdout: the stderr line and the exit status. */
+    @Test
+    void withJsonEveryErrorIsAlsoTheLastLineOfStdout(@TempDir Path dir) throws Exception {
+        for (List<String> args : List.of(List.of("train", "--json", "--epochs", "0"), List.of("gradcheck", "--json", "--batch", "x"),
+                List.of("explain", "and", "--json"), List.of("explain", "--json", "--step", "0"),
+                List.of("eval", "--json", dir.resolve("none").toString()), List.of("gradcheck", "--bogus", "--json"))) {
+            Run r = run(args.toArray(String[]::new));
+            assertEquals(2, r.status(), args + ": " + r.err());
+            assertEquals(1, r.err().lines().count(), args + ": " + r.err());
+            assertEquals(1, r.out().lines().count(), args + ": " + r.out());
+            assertEquals(r.err().strip(), "backprop: " + r.json().get("error"), args.toString());
+            assertEquals(2.0, r.json().get("status"), args.toString());
+        }
+        // A failure of the work itself: a run directory whose weight file cannot be read.
+        Path runDir = dir.resolve("run");
+        assertEquals(0, run("train", "--model", "mlp:4", "--epochs", "1", "--out", runDir.toString()).status());
+        Files.delete(runDir.resolve("model.safetensors"));
+        Files.createDirectory(runDir.resolve("model.safetensors"));
+        Run g = run("gradcheck", "--model", runDir.toString(), "--json");
+        assertEquals(1, g.status(), g.err());
+        assertEquals(1, g.err().lines().count(), g.err());
+        assertEquals(g.err().strip(), "backprop: " + g.json().get("error"));
+        assertEquals(1.0, g.json().get("status"));
+        // Without --json stdout stays empty; a success prints only its result.
+        assertEquals("", run("gradcheck", "--batch", "x").out());
+        Run ok = run("explain", "xor", "--json");
+        assertEquals(0, ok.status());
+        assertEquals(1, ok.out().lines().count());
+        assertTrue(!ok.json().containsKey("error"));
     }
 
     @Test
