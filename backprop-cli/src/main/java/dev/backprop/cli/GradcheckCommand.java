@@ -140,7 +140,7 @@ final class GradcheckCommand implements Main.Command {
             TrainCommand.Defaults d = TrainCommand.Defaults.of(o.get("data", "digits"));
             String modelArg = o.get("model", o.has("input-shape") ? "mlp" : d.model());
             String activation = o.get("activation", o.has("input-shape") ? "relu" : d.activation());
-            if (Files.isDirectory(Path.of(modelArg))) {
+            if (!ModelSpec.isPresetName(modelArg) && Files.isDirectory(Path.of(modelArg))) {
                 if (o.has("activation") || o.has("dropout")) {
                     throw new UserError("gradcheck: --dropout and --activation shape a preset, but " + modelArg + " is a trained "
                             + "model with its own layers");
@@ -243,9 +243,10 @@ final class GradcheckCommand implements Main.Command {
         return passed ? 0 : 1;
     }
 
-    /** A model file: one that exists, or a name ending in .json (which then must exist). */
+    /** A model file: a name ending in .json (which then must exist), or one that exists and is not a preset's name. */
     private static boolean isFile(String modelArg) {
-        return modelArg.toLowerCase(Locale.ROOT).endsWith(".json") || Files.isRegularFile(Path.of(modelArg));
+        return modelArg.toLowerCase(Locale.ROOT).endsWith(".json")
+                || (!ModelSpec.isPresetName(modelArg) && Files.isRegularFile(Path.of(modelArg)));
     }
 
     /** The spec of a preset or model file, with its input shape set. */

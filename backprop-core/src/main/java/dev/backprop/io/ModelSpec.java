@@ -779,6 +779,15 @@ public final class ModelSpec {
             + "and/or ,residual, e.g. deep-mlp:20x64,residual)";
 
     /**
+     * Whether {@code name} has the form of a preset ({@code linear}, {@code mlp}, {@code mlp:H1,…}, {@code lenet},
+     * {@code cnn-bn}, {@code deep-mlp[:…]}), whatever its numbers: such a name is a preset, never a file.
+     */
+    public static boolean isPresetName(String name) {
+        String n = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
+        return List.of("linear", "mlp", "lenet", "cnn-bn", "deep-mlp").contains(n) || n.startsWith("mlp:") || n.startsWith("deep-mlp:");
+    }
+
+    /**
      * A ready-made architecture for examples of shape {@code inputShape} and {@code outputs} outputs (classes, or
      * regression targets):
      * <ul>

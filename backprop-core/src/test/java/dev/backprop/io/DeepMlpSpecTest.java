@@ -26,6 +26,17 @@ class DeepMlpSpecTest {
         return m.namedModules().values().stream().filter(c::isInstance).count();
     }
 
+    /** A preset's name is never taken for a file or directory of the same name (gradcheck accepts both). */
+    @Test
+    void presetNamesAreRecognisedWhateverTheirNumbers() {
+        for (String n : List.of("linear", "MLP", "mlp:256,128", "mlp:x", "lenet", "cnn_bn", "deep-mlp", "deep-mlp:20x64,residual")) {
+            assertTrue(ModelSpec.isPresetName(n), n);
+        }
+        for (String n : List.of("runs/digits-mlp-128", "model.json", "mlp.json", "resnet", "deep")) {
+            assertTrue(!ModelSpec.isPresetName(n), n);
+        }
+    }
+
     @Test
     void deepMlpHasDepthLinearLayersInEachVariant() {
         for (String opts : new String[] {"", ",batch-norm", ",residual", ",bn,residual"}) {
