@@ -116,6 +116,17 @@ class TrainerTest {
     }
 
     @Test
+    void aHistoryPrintsItsEpochsAndLastNumbers() {
+        Sequential a = mlp(9);
+        History h = train(a, new Adam(a.parameters()), 2, 9);
+        EpochStats l = h.last();
+        assertEquals(String.format(java.util.Locale.ROOT, "History(2 epochs, completed all epochs; last: train loss %.4f, "
+                + "accuracy %.4f; val loss %.4f, accuracy %.4f)", l.trainLoss(), l.trainAccuracy(), l.valLoss(), l.valAccuracy()),
+                h.toString());
+        assertEquals("History(no epochs)", new History().toString());
+    }
+
+    @Test
     void aNaNLossStopsTrainingNamingTheEpochAndStep() {
         Sequential m = mlp(1);
         var e = assertThrows(TrainingException.class, () -> train(m, new SGD(m.parameters(), 1e12), 3, 1));
@@ -143,8 +154,11 @@ class TrainerTest {
             // A rate past the float range: the first update overflows the first parameter with a nonzero gradient.
             e = assertThrows(TrainingException.class, () -> train(m, new SGD(m.parameters(), 1e45), 1, 1));
         }
-        assertTrue(e.getMessage().startsWith("anomaly at epoch 1, step 1 (parameter 1.weight): SGD step made a parameter "
-                + "[32, 64] non-finite: "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("anomaly at epoch 1, step 1, in the SGD step of parameter 1.weight: the update "
+                + "made it [32, 64] non-finite: "), e.getMessage());
+        assertTrue(e.getMessage().endsWith("lower the learning rate or clip the gradients"), "no frame of the training loop: "
+                + e.getMessage());
+        assertEquals("the SGD step", ((dev.backprop.AnomalyException) e.getCause()).location());
     }
 
     @Test
