@@ -143,7 +143,13 @@ final class TrainCommand implements Main.Command {
                     + "options: an MLP on the embedded UCI digits.", OPTIONS));
             return 0;
         }
-        if (!o.positional().isEmpty()) throw new UserError("train: unexpected argument '" + o.positional().getFirst() + "'");
+        if (!o.positional().isEmpty()) {
+            String arg = o.positional().getFirst();
+            // "--monitor 5": the interval is optional, so it only binds with "=" and 5 is left over.
+            boolean interval = o.has("monitor") && o.get("monitor").equals("true") && arg.matches("\\d+");
+            throw new UserError("train: unexpected argument '" + arg + "'" + (interval ? "; to sample every " + arg
+                    + " steps write --monitor=" + arg : ""));
+        }
         boolean json = o.has("json");
 
         String dataName = o.get("data", "digits");
@@ -333,6 +339,10 @@ final class TrainCommand implements Main.Command {
                 data.describe(), curve.equals("val") && validation != null ? " (" + validation.size() + " of the train examples held out for validation)" : "",
                 modelName, model.parameterCount(), optName, opt.lr(), schedule.equals("none") ? "" : " " + schedule, epochs, epochs == 1 ? "" : "s", batch,
                 augment == null ? "" : " augment " + augment.list() + ";", seed, threads);
+        if (monitor != null && monitor.every() > trainer.stepsPerEpoch()) {
+            info.println("note: --monitor=" + monitor.every() + " is more than the " + trainer.stepsPerEpoch() + " steps of an "
+                    + "epoch: update ratios and activations are measured on each epoch's first step only");
+        }
         if (dropLonely) info.println("note: the last batch of 1 example is skipped each epoch (a different one each time: the "
                 + "order is shuffled): batch norm needs 2");
         double lr0 = opt.lr(); // the schedule moves opt.lr()
