@@ -116,6 +116,21 @@ class TrainerTest {
     }
 
     @Test
+    void batchNormTrainsWithALoneLastExampleDroppedAndEvaluatesOneExampleBatches() {
+        Generator g = new Generator(4);
+        Sequential m = new Sequential(new dev.backprop.nn.Flatten(), new Linear(64, 16, true, Init.Scheme.DEFAULT, g),
+                new dev.backprop.nn.BatchNorm1d(16), new Activation.ReLU(), new Linear(16, 10, true, Init.Scheme.DEFAULT, g));
+        var train = DIGITS.train().subset(java.util.stream.IntStream.range(0, 33).toArray());   // 32 + a lone one
+        Trainer t = Trainer.builder(m, CE, new Adam(m.parameters())).train(train).epochs(2).batchSize(32).dropLast(true).build();
+        assertEquals(1, t.stepsPerEpoch());
+        assertEquals(2, t.fit().epochs().size());
+        // Evaluation runs in eval mode (running statistics): batches of one example are fine there.
+        Evaluation ev = Evaluation.of(m, CE, train, 32);
+        assertEquals(33, ev.examples());
+        assertTrue(Double.isFinite(ev.loss()));
+    }
+
+    @Test
     void aHistoryPrintsItsEpochsAndLastNumbers() {
         Sequential a = mlp(9);
         History h = train(a, new Adam(a.parameters()), 2, 9);
