@@ -875,8 +875,8 @@ public final class ModelSpec {
                 width = Integer.parseInt(dw[1].trim());
             } catch (NumberFormatException e) {
                 // "deep-mlp:20": the x and the width are missing, not out of range.
-                throw new IllegalArgumentException("preset \"" + name + "\": deep-mlp expects two whole numbers, DEPTHxWIDTH, "
-                        + "e.g. deep-mlp:20x64 (plain deep-mlp is 20x64)" + usage);
+                throw new IllegalArgumentException("preset \"" + name + "\": " + (dw.length == 1 && dw[0].trim().matches("\\d+")
+                        ? "the xWIDTH is missing" : "DEPTH and WIDTH must be whole numbers") + usage + " (plain deep-mlp is 20x64)");
             }
             if (depth < 2 || width < 1) {
                 throw new IllegalArgumentException("preset \"" + name + "\": " + (depth < 2 ? "DEPTH (the number of linear layers) "
