@@ -181,11 +181,15 @@ public final class Anomaly {
                 String in = layer == null ? "" : "layer " + layer.path() + " (" + layer.description().get() + ")";
                 // The training loop's own forward call says nothing the layer does not say better (a model of built-in
                 // layers trained by Trainer or the CLI); a user's module or loop is a frame of its own and is kept.
-                boolean loop = frame != null && (frame.getClassName().startsWith("dev.backprop.train.")
-                        || frame.getClassName().startsWith("dev.backprop.cli."));
-                text = layer == null ? f : loop ? in : f + " in " + in;
+                text = layer == null ? f : loop() ? in : f + " in " + in;
             }
             return text;
+        }
+
+        /** Whether the caller is backprop's own training loop (Trainer or the CLI), whose line says nothing to a user. */
+        boolean loop() {
+            return frame != null && (frame.getClassName().startsWith("dev.backprop.train.")
+                    || frame.getClassName().startsWith("dev.backprop.cli."));
         }
     }
 
@@ -303,10 +307,14 @@ public final class Anomaly {
     public static void checkStep(String optimizer, double lr, Tensor param, Tensor grad, boolean finiteBefore) {
         if (!finiteBefore || finite(param)) return;
         Count c = Count.of(param);
-        String where = site().toString();
+        Site site = site();
+        // Called from backprop's training loop, the step itself is the place (the loop names the parameter); from a
+        // user's loop, the line that called step().
+        String where = site.loop() ? "the " + optimizer + " step" : site.toString();
         throw new AnomalyException(optimizer + " step made a parameter " + Shape.str(param.shape()) + " non-finite: "
                 + c.bad() + " of " + c.n + " values, from its gradient " + Count.of(grad).describe() + " at lr " + num(lr)
-                + "; lower the learning rate or clip the gradients; at " + where, optimizer, AnomalyException.Phase.STEP, where, param);
+                + "; lower the learning rate or clip the gradients" + (site.loop() ? "" : "; at " + where), optimizer,
+                AnomalyException.Phase.STEP, where, param);
     }
 
     /** Whether every value of {@code t} is finite (always true for integer types); for optimizers under detection. */

@@ -71,7 +71,7 @@ final class TrainCommand implements Main.Command {
     static final List<Opt> OPTIONS = List.of(
             Opt.value("data", "NAME", "digits, fashion-mnist, mnist, xor, a directory of IDX files, or a .csv file", "digits"),
             Opt.value("model", "SPEC", "a preset: " + ModelSpec.PRESETS + "; or a JSON model file", "per data set"),
-            Opt.value("activation", "NAME", "relu, leaky-relu, sigmoid, tanh, gelu", "relu"),
+            Opt.value("activation", "NAME", "relu, leaky-relu, sigmoid, tanh, gelu, identity", "relu"),
             Opt.value("init", "NAME", "default (PyTorch's uniform), xavier-uniform, xavier-normal, kaiming-uniform, kaiming-normal, zeros (every unit the same: to see why not)", "default"),
             Opt.value("loss", "NAME", Objective.NAMES, "cross-entropy; mse for regression"),
             Opt.value("optimizer", "NAME", String.join(", ", OPTIMIZERS), "adam"),
@@ -143,7 +143,13 @@ final class TrainCommand implements Main.Command {
                     + "options: an MLP on the embedded UCI digits.", OPTIONS));
             return 0;
         }
-        if (!o.positional().isEmpty()) throw new UserError("train: unexpected argument '" + o.positional().getFirst() + "'");
+        if (!o.positional().isEmpty()) {
+            String arg = o.positional().getFirst();
+            // "--monitor 5": the interval is optional, so it only binds with "=" and 5 is left over.
+            boolean interval = o.has("monitor") && o.get("monitor").equals("true") && arg.matches("\\d+");
+            throw new UserError("train: unexpected argument '" + arg + "'" + (interval ? "; to sample every " + arg
+                    + " steps write --monitor=" + arg : ""));
+        }
         boolean json = o.has("json");
 
         String dataName = o.get("data", "digits");
@@ -161,6 +167,7 @@ final class TrainCommand implements Main.Command {
         if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
             throw new UserError("train: --label-smoothing must be in [0, 1), got " + o.get("label-smoothing"));
         }
+        double clipNorm = clip(o, "clip-norm"), clipValue = clip(o, "clip-value");
         // NaN: the preset's own (0.25 in cnn-bn, as the architecture has; 0 elsewhere).
         double dropout = o.has("dropout") ? o.doubleValue("dropout", 0) : Double.NaN;
         if (o.has("dropout") && !(dropout >= 0 && dropout < 1)) throw new UserError("train: --dropout is a drop probability in [0, 1), got " + dropout);
@@ -282,6 +289,18 @@ final class TrainCommand implements Main.Command {
             }
         }
 
+        // Batch norm in training mode normalises each feature over the batch: one example has no spread to normalise
+        // by (PyTorch refuses it, "expected more than 1 value per channel"). A batch size of 1 cannot work at all; a
+        // last batch of one example is skipped, as PyTorch's drop_last would (the shuffle picks another each epoch).
+        boolean batchNorm = model.namedModules().values().stream().anyMatch(m -> m instanceof dev.backprop.nn.BatchNorm1d);
+        boolean dropLonely = batchNorm && train.size() % batch == 1;
+        if (batchNorm && batch == 1) {
+            throw new UserError("train: batch norm needs at least 2 examples per batch (it normalises each feature over "
+                    + "the batch); pick --batch-size 2 or more");
+        }
+        if (dropLonely && train.size() == 1) {
+            throw new UserError("train: batch norm needs at least 2 training examples per batch, and there is 1; use more data");
+        }
         Optimizer opt = optimizer(optName, model, o, d.sgdLr());
         LRScheduler sched = scheduler(schedule, opt, epochs);
         String modelName = modelArg.endsWith(".json") ? Path.of(modelArg).getFileName().toString().replace(".json", "") : modelArg;
@@ -290,9 +309,9 @@ final class TrainCommand implements Main.Command {
         prepareOut(outDir);
 
         Trainer.Builder tb = Trainer.builder(model, objective, opt).train(train).validation(validation, curve).epochs(epochs)
-                .batchSize(batch).generator(gen.split()).scheduler(sched).clipNorm(nonNegative(o, "clip-norm"))
-                .clipValue(nonNegative(o, "clip-value")).l1(nonNegative(o, "l1")).l2(nonNegative(o, "l2"))
-                .callback(json ? new Progress(System.err, System.err, false) : Progress.auto(out));
+                .batchSize(batch).generator(gen.split()).scheduler(sched).clipNorm(clipNorm)
+                .clipValue(clipValue).l1(nonNegative(o, "l1")).l2(nonNegative(o, "l2"))
+                .dropLast(dropLonely).callback(json ? new Progress(System.err, System.err, false) : Progress.auto(out));
         // When the first step ends (wall clock, to compare with the JVM's start): `backprop bench` reads it.
         long[] firstStepMillis = {-1};
         tb.callback(new Callback() {
@@ -316,10 +335,16 @@ final class TrainCommand implements Main.Command {
         Trainer trainer = tb.build();
 
         PrintStream info = json ? System.err : out;
-        info.printf(Locale.ROOT, "backprop train: %s%s; model %s (%,d parameters); %s lr %.3g%s; %d epochs of batch %d;%s seed %d; %d threads%n",
+        info.printf(Locale.ROOT, "backprop train: %s%s; model %s (%,d parameters); %s lr %.3g%s; %d epoch%s of batch %d;%s seed %d; %d threads%n",
                 data.describe(), curve.equals("val") && validation != null ? " (" + validation.size() + " of the train examples held out for validation)" : "",
-                modelName, model.parameterCount(), optName, opt.lr(), schedule.equals("none") ? "" : " " + schedule, epochs, batch,
+                modelName, model.parameterCount(), optName, opt.lr(), schedule.equals("none") ? "" : " " + schedule, epochs, epochs == 1 ? "" : "s", batch,
                 augment == null ? "" : " augment " + augment.list() + ";", seed, threads);
+        if (monitor != null && monitor.every() > trainer.stepsPerEpoch()) {
+            info.println("note: --monitor=" + monitor.every() + " is more than the " + trainer.stepsPerEpoch() + " steps of an "
+                    + "epoch: update ratios and activations are measured on each epoch's first step only");
+        }
+        if (dropLonely) info.println("note: the last batch of 1 example is skipped each epoch (a different one each time: the "
+                + "order is shuffled): batch norm needs 2");
         double lr0 = opt.lr(); // the schedule moves opt.lr()
         long start = System.nanoTime();
         History history;
@@ -491,6 +516,17 @@ final class TrainCommand implements Main.Command {
         return v;
     }
 
+    /** A clipping bound: positive when given (0 would clip every gradient to nothing); 0, off, when left out. */
+    private static double clip(Options o, String name) {
+        if (!o.has(name)) return 0;
+        double v = o.doubleValue(name, 0);
+        if (!(v > 0 && Double.isFinite(v))) {
+            throw new UserError("train: --" + name + " must be a positive number, got " + o.get(name)
+                    + "; leave the option out for no clipping");
+        }
+        return v;
+    }
+
     private static String safe(String s) {
         return s.replaceAll("[^A-Za-z0-9._-]+", "-").replaceAll("^-+|-+$", "");
     }
@@ -502,11 +538,22 @@ final class TrainCommand implements Main.Command {
             try {
                 ModelSpec s = ModelSpec.parse(Files.readString(p, StandardCharsets.UTF_8));
                 if (s.layers().isEmpty()) throw new UserError("train: " + arg + " has no layers; list them under \"layers\"");
+                String shape = dev.backprop.Shape.str(data.inputShape());
+                boolean flattens = s.layers().getFirst().type().equals("flatten");
+                String mlpHint = data.inputShape().length > 1 && !flattens ? " (an MLP begins with a flatten layer)" : "";
+                if (s.inputShape() == null) {
+                    // input_shape is optional: the data set gives it, and the layers are traced (checked) from it.
+                    try {
+                        return s.withInputShape(data.inputShape());
+                    } catch (IllegalArgumentException e) {
+                        throw new UserError("train: " + arg + " does not fit " + data.name() + " examples " + shape + ": "
+                                + e.getMessage().replaceFirst("^model spec: ", "") + mlpHint);
+                    }
+                }
                 if (!java.util.Arrays.equals(s.inputShape(), data.inputShape())) {
-                    throw new UserError("train: " + arg + " has " + (s.inputShape() == null ? "no input_shape"
-                            : "input_shape " + dev.backprop.Shape.str(s.inputShape())) + " but "
-                            + data.name() + " examples are " + dev.backprop.Shape.str(data.inputShape()) + "; set input_shape to "
-                            + dev.backprop.Shape.str(data.inputShape()) + (data.inputShape().length > 1 ? " (an MLP begins with a flatten layer)" : ""));
+                    throw new UserError("train: " + arg + " has input_shape " + dev.backprop.Shape.str(s.inputShape()) + " but "
+                            + data.name() + " examples are " + shape + "; set input_shape to " + shape + " or leave it out"
+                            + mlpHint);
                 }
                 return s;
             } catch (IOException e) {

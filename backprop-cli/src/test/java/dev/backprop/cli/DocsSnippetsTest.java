@@ -81,6 +81,31 @@ class DocsSnippetsTest {
         if (!missing.isEmpty()) fail("snippets not in DocsSnippetsTest (copy them into a test here):\n" + String.join("\n", missing));
     }
 
+    @Test
+    void theReadmesFirstLookCompilesWithItsImportsAndCanNameModule(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        String readme = Files.readString(DocsCommandsTest.root().resolve("README.md"), StandardCharsets.UTF_8);
+        int from = readme.indexOf("```java\n", readme.indexOf("## A first look at the API")) + 8;
+        String block = readme.substring(from, readme.indexOf("```", from));
+        StringBuilder imports = new StringBuilder(), body = new StringBuilder();
+        for (String line : block.lines().toList()) (line.startsWith("import ") ? imports : body).append(line).append('\n');
+        // A reader's next line often names a layer's type: with dev.backprop.nn.* alone, Module clashes with java.lang's.
+        String source = imports + "class Snippet { void run() {\n" + body + "Module named = model;\n} }\n";
+        Path file = dir.resolve("Snippet.java");
+        Files.writeString(file, source);
+        // javac as a process: the tests run as a named module that does not read java.compiler.
+        String classPath = String.join(java.io.File.pathSeparator, Stream.of(System.getProperty("jdk.module.path"),
+                System.getProperty("java.class.path")).filter(p -> p != null && !p.isEmpty()).toList());
+        Process javac = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "javac").toString(), "-d",
+                dir.toString(), "-proc:none", "-cp", classPath, file.toString()).redirectErrorStream(true).start();
+        String errors = new String(javac.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            assertEquals(0, javac.waitFor(), errors + "\n" + source);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail(e);
+        }
+    }
+
     /** All runs of white space as one space. */
     static String squeeze(String s) {
         return s.strip().replaceAll("\\s+", " ");

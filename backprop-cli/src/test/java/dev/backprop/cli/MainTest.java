@@ -294,6 +294,52 @@ class MainTest {
     }
 
     @Test
+    void batchNormRefusesBatchesOfOneAndSkipsALoneLastExample(@TempDir Path dir) {
+        userError("batch norm needs at least 2 examples per batch (it normalises each feature over the batch); pick "
+                + "--batch-size 2 or more", "train", "--model", "deep-mlp:4x16,batch-norm", "--batch-size", "1", "--out", dir.toString());
+        // 1438 digits in batches of 1437: the second batch would hold one example.
+        Run r = run("train", "--model", "deep-mlp:4x16,batch-norm", "--batch-size", "1437", "--epochs", "2", "--out", dir.toString());
+        assertEquals(0, r.status(), r.err());
+        assertEquals(1, r.out().lines().filter(l -> l.startsWith("note: the last batch of 1 example is skipped each epoch")).count(),
+                r.out());
+        assertTrue(r.out().contains("2 epochs of batch 1437"), r.out());
+        // Without batch norm nothing is skipped, and one epoch is "1 epoch".
+        Run plain = run("train", "--batch-size", "1437", "--epochs", "1", "--out", dir.toString());
+        assertEquals(0, plain.status(), plain.err());
+        assertTrue(!plain.out().contains("note:") && plain.out().contains("; 1 epoch of batch 1437;"), plain.out());
+    }
+
+    @Test
+    void aModelFileWithoutInputShapeTakesTheDataSetsAndIsChecked(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("m.json");
+        Files.writeString(model, "{\"format\":\"backprop-model\",\"version\":1,\"layers\":[{\"type\":\"flatten\"},"
+                + "{\"type\":\"linear\",\"in\":64,\"out\":10}]}");
+        Path out = dir.resolve("run");
+        Run r = run("train", "--model", model.toString(), "--epochs", "1", "--out", out.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(Files.readString(out.resolve("model.json")).replace(" ", "").contains("\"input_shape\":[1,8,8]"), "saved with the data's shape");
+        assertEquals(0, run("eval", out.toString()).status());
+        Files.writeString(model, "{\"format\":\"backprop-model\",\"version\":1,\"layers\":[{\"type\":\"flatten\"},"
+                + "{\"type\":\"linear\",\"in\":60,\"out\":10}]}");
+        userError("m.json does not fit digits examples [1, 8, 8]: layers[1] (linear)", "train", "--model", model.toString(),
+                "--out", dir.resolve("bad").toString());
+        Files.writeString(model, "{\"format\":\"backprop-model\",\"version\":1,\"input_shape\":[64],\"layers\":[{\"type\":\"flatten\"},"
+                + "{\"type\":\"linear\",\"in\":64,\"out\":10}]}");
+        userError("has input_shape [64] but digits examples are [1, 8, 8]; set input_shape to [1, 8, 8] or leave it out",
+                "train", "--model", model.toString(), "--out", dir.resolve("bad").toString());
+    }
+
+    @Test
+    void clippingBoundsMustBePositiveAndHelpListsEveryActivation(@TempDir Path dir) {
+        userError("--clip-value must be a positive number, got 0; leave the option out for no clipping", "train", "--clip-value", "0",
+                "--out", dir.toString());
+        userError("--clip-norm must be a positive number, got 0", "train", "--clip-norm", "0", "--out", dir.toString());
+        userError("--clip-norm must be a positive number, got -1", "train", "--clip-norm", "-1", "--out", dir.toString());
+        assertTrue(run("train", "--help").out().contains("relu, leaky-relu, sigmoid, tanh, gelu, identity"));
+        assertTrue(run("train", "--help").out().contains("plain deep-mlp is deep-mlp:20x64"));
+    }
+
+    @Test
     void badOutputPlacesFailBeforeTraining(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("afile");
         Files.writeString(file, "x");

@@ -39,6 +39,32 @@ class MonitorCommandTest {
         assertTrue(r.err().contains("monitor: epoch 1: grad norm first") && r.err().contains("suggestion: use ReLU"), r.err());
         String html = Files.readString(dir.resolve("report.html"));
         assertTrue(html.contains("<h2>Gradient flow</h2>") && html.contains("Gradient norm per layer (log scale)"));
+        assertTrue(html.contains("<b>vanishing</b>: the first layer") && !html.contains("vanishing</b>: vanishing"),
+                "the kind is said once");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void manySaturatedLayersAreOneFlagListingThem(@TempDir Path dir) {
+        MainTest.Run r = MainTest.run("train", "--model", "deep-mlp:20x64,residual", "--activation", "sigmoid", "--epochs", "2",
+                "--monitor", "--json", "--out", dir.toString());
+        assertEquals(0, r.status(), r.err());
+        List<Map<String, Object>> saturated = ((List<Map<String, Object>>) ((Map<String, Object>) r.json().get("monitor")).get("flags"))
+                .stream().filter(f -> f.get("kind").equals("saturated")).toList();
+        assertEquals(1, saturated.size(), saturated.toString());
+        assertTrue(saturated.getFirst().get("layer").toString().contains(", "), "the deep blocks, listed: " + saturated);
+        assertTrue(saturated.getFirst().get("message").toString().matches("\\d+%(, \\d+%)* and \\d+% of the sigmoid outputs after "
+                + "layers .* and .* are saturated.*"), saturated.toString());
+        assertEquals(1, r.err().lines().filter(l -> l.contains("suggestion: normalise the inputs")).count(), r.err());
+    }
+
+    @Test
+    void anIntervalNeedsAnEqualsSignAndALargeOneIsNoted(@TempDir Path dir) {
+        MainTest.userError("unexpected argument '5'; to sample every 5 steps write --monitor=5", "train", "--monitor", "5");
+        MainTest.Run r = MainTest.run("train", "--monitor=1000", "--epochs", "1", "--out", dir.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("note: --monitor=1000 is more than the 45 steps of an epoch: update ratios and activations "
+                + "are measured on each epoch's first step only"), r.out());
     }
 
     @Test

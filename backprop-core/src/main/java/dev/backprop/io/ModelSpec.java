@@ -775,8 +775,8 @@ public final class ModelSpec {
     /** The preset names, with a few words on each, for help texts and errors. */
     public static final String PRESETS = "linear (no hidden layer), mlp (one hidden layer of 128), mlp:H1,H2,… (hidden "
             + "layers of the given sizes, e.g. mlp:256,128), lenet (LeNet-5: two 5×5 convolutions, images of 12×12 or "
-            + "more), cnn-bn (two 3×3 convolutions with batch norm), deep-mlp:20x64 (20 linear layers of 64; add ,batch-norm "
-            + "and/or ,residual, e.g. deep-mlp:20x64,residual)";
+            + "more), cnn-bn (two 3×3 convolutions with batch norm), deep-mlp:DEPTHxWIDTH (DEPTH linear layers, the hidden "
+            + "ones WIDTH wide; plain deep-mlp is deep-mlp:20x64; add ,batch-norm and/or ,residual, e.g. deep-mlp:20x64,residual)";
 
     /**
      * Whether {@code name} has the form of a preset ({@code linear}, {@code mlp}, {@code mlp:H1,…}, {@code lenet},
@@ -879,13 +879,17 @@ public final class ModelSpec {
             String[] parts = n.substring(9).split(",", -1);
             String[] dw = parts[0].trim().split("x", -1);
             try {
+                if (dw.length != 2) throw new NumberFormatException();
                 depth = Integer.parseInt(dw[0].trim());
-                width = dw.length == 2 ? Integer.parseInt(dw[1].trim()) : -1;
+                width = Integer.parseInt(dw[1].trim());
             } catch (NumberFormatException e) {
-                depth = -1;
+                // "deep-mlp:20": the x and the width are missing, not out of range.
+                throw new IllegalArgumentException("preset \"" + name + "\": " + (dw.length == 1 && dw[0].trim().matches("\\d+")
+                        ? "the xWIDTH is missing" : "DEPTH and WIDTH must be whole numbers") + usage + " (plain deep-mlp is 20x64)");
             }
-            if (dw.length != 2 || depth < 2 || width < 1) {
-                throw new IllegalArgumentException("preset \"" + name + "\": DEPTH must be at least 2 and WIDTH positive" + usage);
+            if (depth < 2 || width < 1) {
+                throw new IllegalArgumentException("preset \"" + name + "\": " + (depth < 2 ? "DEPTH (the number of linear layers) "
+                        + "must be at least 2, got " + depth : "WIDTH must be positive, got " + width) + usage);
             }
             for (int i = 1; i < parts.length; i++) {
                 switch (parts[i].trim()) {

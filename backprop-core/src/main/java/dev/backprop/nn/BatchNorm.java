@@ -110,6 +110,6 @@ public abstract sealed class BatchNorm extends Module permits BatchNorm1d, Batch
     public String describe() {
         return getClass().getSimpleName() + "(" + numFeatures + ", eps=" + Pools.py(eps) + ", momentum="
                 + (momentum == null ? "None" : Pools.py(momentum)) + ", affine=" + (affine ? "True" : "False")
-                + ", bias=" + (affine ? "True" : "False") + ", track_running_stats=" + (trackRunningStats ? "True" : "False") + ")";
+                + ", track_running_stats=" + (trackRunningStats ? "True" : "False") + ")";
     }
 }

@@ -63,6 +63,13 @@ class DeepMlpSpecTest {
                     () -> ModelSpec.preset(bad, new int[] {4}, 2, "relu", 0), bad);
             assertTrue(e.getMessage().contains("deep-mlp:DEPTHxWIDTH"), e.getMessage());
         }
+        // A missing "xWIDTH" is named as such, not as a DEPTH out of range.
+        var e = assertThrows(IllegalArgumentException.class, () -> ModelSpec.preset("deep-mlp:20", new int[] {4}, 2, "relu", 0));
+        assertTrue(e.getMessage().startsWith("preset \"deep-mlp:20\": the xWIDTH is missing; expected deep-mlp:DEPTHxWIDTH "),
+                e.getMessage());
+        assertTrue(e.getMessage().endsWith("e.g. deep-mlp:20x64,residual (plain deep-mlp is 20x64)"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ModelSpec.preset("deep-mlp:1x64", new int[] {4}, 2, "relu", 0));
+        assertTrue(e.getMessage().contains("DEPTH (the number of linear layers) must be at least 2, got 1"), e.getMessage());
     }
 
     @Test

@@ -168,9 +168,9 @@ class PoolBnModulesTest {
                 new MaxPool2d(new int[] {2, 3}, new int[] {1, 2}, new int[] {1, 1}, new int[] {2, 1}).describe());
         assertEquals("AvgPool2d(kernel_size=3, stride=3, padding=0)", new AvgPool2d(3).describe());
         assertEquals("AdaptiveAvgPool2d(output_size=(1, 1))", new AdaptiveAvgPool2d(1, 1).describe());
-        assertEquals("BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)",
+        assertEquals("BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)",
                 new BatchNorm2d(3).describe());
-        assertEquals("BatchNorm1d(4, eps=0.001, momentum=None, affine=False, bias=False, track_running_stats=False)",
+        assertEquals("BatchNorm1d(4, eps=0.001, momentum=None, affine=False, track_running_stats=False)",
                 new BatchNorm1d(4, 1e-3, null, false, false).describe());
         assertEquals("Dropout2d(p=0.3)", new Dropout2d(0.3).describe());
     }

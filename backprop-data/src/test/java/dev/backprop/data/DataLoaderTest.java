@@ -100,6 +100,21 @@ class DataLoaderTest {
     }
 
     @Test
+    void droppingALoneLastExampleSkipsADifferentOneEachEpoch() {
+        // What train does for batch norm when the last batch would hold one example: 9 examples, batches of 8.
+        DataLoader loader = new DataLoader(indexed(9), 8, new Generator(1), true);
+        java.util.Set<Long> skipped = new java.util.HashSet<>();
+        for (int e = 0; e < 5; e++) {
+            List<long[]> batches = epoch(loader);
+            assertEquals(1, batches.size());
+            assertEquals(8, batches.getFirst().length, "only the full batch");
+            long sum = Arrays.stream(batches.getFirst()).sum();
+            skipped.add(36 - sum);   // 0 + 1 + … + 8 = 36: the missing index
+        }
+        assertTrue(skipped.size() > 1, "the shuffle skips another example in another epoch: " + skipped);
+    }
+
+    @Test
     void sameSeedSameOrdersAndEpochsDiffer() {
         DataLoader a = DataLoader.shuffled(indexed(100), 10, new Generator(42));
         DataLoader b = DataLoader.shuffled(indexed(100), 10, new Generator(42));

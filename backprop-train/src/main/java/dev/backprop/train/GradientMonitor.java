@@ -350,19 +350,43 @@ public final class GradientMonitor implements Callback {
                     "clip the gradient norm (--clip-norm 1), lower the learning rate, and use a smaller initialisation "
                             + "(He for ReLU, Xavier for tanh/sigmoid) or batch norm"));
         }
+        // One flag per kind (and activation) listing its layers: a deep net saturates in many blocks at once, and the
+        // same suggestion once per block says nothing more.
+        List<LayerStats> dead = new ArrayList<>();
+        Map<String, List<LayerStats>> saturated = new LinkedHashMap<>();
         for (LayerStats s : r.layers()) {
-            if (s.deadShare() > DEAD_SHARE) {
-                flags.add(new Flag("dead-relu", s.layer(), String.format(Locale.ROOT, "%.0f%% of the ReLUs after layer %s are "
-                        + "dead (0 for every example the monitor saw in the epoch): they pass no gradient", 100 * s.deadShare(), s.layer()),
-                        "lower the learning rate, use He initialisation, or leaky-relu (--activation leaky-relu)"));
-            }
-            if (s.saturatedShare() > SATURATED_SHARE) {
-                flags.add(new Flag("saturated", s.layer(), String.format(Locale.ROOT, "%.0f%% of the %s outputs after layer %s "
-                        + "are saturated (their slope is near 0)", 100 * s.saturatedShare(), s.activation(), s.layer()),
-                        "normalise the inputs, use Xavier initialisation or batch norm, or ReLU instead"));
-            }
+            if (s.deadShare() > DEAD_SHARE) dead.add(s);
+            if (s.saturatedShare() > SATURATED_SHARE) saturated.computeIfAbsent(s.activation(), k -> new ArrayList<>()).add(s);
+        }
+        if (!dead.isEmpty()) {
+            flags.add(new Flag("dead-relu", layers(dead), shares(dead, LayerStats::deadShare) + " of the ReLUs after "
+                    + layersNamed(dead) + " are dead (0 for every example the monitor saw in the epoch): they pass no gradient",
+                    "lower the learning rate, use He initialisation, or leaky-relu (--activation leaky-relu)"));
+        }
+        for (var e : saturated.entrySet()) {
+            flags.add(new Flag("saturated", layers(e.getValue()), shares(e.getValue(), LayerStats::saturatedShare) + " of the "
+                    + e.getKey() + " outputs after " + layersNamed(e.getValue()) + " are saturated (their slope is near 0)",
+                    "normalise the inputs, use Xavier initialisation or batch norm, or ReLU instead"));
         }
         return flags;
+    }
+
+    /** The layers' names, comma-separated (a flag's layer field). */
+    private static String layers(List<LayerStats> l) {
+        return String.join(", ", l.stream().map(LayerStats::layer).toList());
+    }
+
+    /** "layer 3" or "layers 3.0, 4.0 and 5.0". */
+    private static String layersNamed(List<LayerStats> l) {
+        if (l.size() == 1) return "layer " + l.getFirst().layer();
+        List<String> names = l.stream().map(LayerStats::layer).toList();
+        return "layers " + String.join(", ", names.subList(0, names.size() - 1)) + " and " + names.getLast();
+    }
+
+    /** "62%", or "62%, 70% and 65%" in the order of the layers. */
+    private static String shares(List<LayerStats> l, java.util.function.ToDoubleFunction<LayerStats> share) {
+        List<String> p = l.stream().map(s -> String.format(Locale.ROOT, "%.0f%%", 100 * share.applyAsDouble(s))).toList();
+        return p.size() == 1 ? p.getFirst() : String.join(", ", p.subList(0, p.size() - 1)) + " and " + p.getLast();
     }
 
     /** Why the gradient shrinks, in the words of the activation the layers use (the first one the monitor saw). */
@@ -453,10 +477,11 @@ public final class GradientMonitor implements Callback {
         return Double.isFinite(v) ? v : null;
     }
 
-    /** A number in 3 significant digits, scientific when far from 1. */
+    /** A number in 3 significant digits, scientific when far from 1; an exact 0 (a weight that did not move) as "0". */
     static String sci(double v) {
         if (Double.isNaN(v)) return "-";
-        if (v == 0 || (Math.abs(v) >= 0.01 && Math.abs(v) < 1000)) return String.format(Locale.ROOT, "%.3g", v);
+        if (v == 0) return "0";
+        if ((Math.abs(v) >= 0.01 && Math.abs(v) < 1000)) return String.format(Locale.ROOT, "%.3g", v);
         return String.format(Locale.ROOT, "%.2e", v);
     }
 }

@@ -199,7 +199,7 @@ public final class HtmlReport {
         } else {
             sb.append("<ul class=\"flags\">\n");
             for (GradientMonitor.Flag f : flags) {
-                sb.append("<li><b>").append(esc(f.kind())).append("</b>: ").append(esc(f.message())).append(". <i>")
+                sb.append("<li><b>").append(esc(f.kind())).append("</b>: ").append(esc(withoutKind(f))).append(". <i>")
                         .append(esc(f.suggestion())).append("</i></li>\n");
             }
             sb.append("</ul>\n");
@@ -350,6 +350,12 @@ public final class HtmlReport {
 
     private static String fmt(double v) {
         return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    /** A flag's message without its leading "vanishing gradients: ", which the bold kind before it already says. */
+    static String withoutKind(GradientMonitor.Flag f) {
+        String lead = f.kind() + " gradients: ";
+        return f.message().startsWith(lead) ? f.message().substring(lead.length()) : f.message();
     }
 
     static String esc(String s) {

@@ -128,16 +128,24 @@ public final class Trainer {
     }
 
     private TrainingException anomaly(AnomalyException e, int epoch, int step) {
-        String param = "";
+        String param = "", message = e.getMessage();
         if (e.phase() == AnomalyException.Phase.STEP) {
-            for (var p : model.namedParameters().entrySet()) if (p.getValue() == e.value()) param = " (parameter " + p.getKey() + ")";
+            for (var p : model.namedParameters().entrySet()) {
+                if (p.getValue() != e.value()) continue;
+                // "in the RMSprop step of parameter 1.weight: the update made it [128, 64] non-finite: ...": the
+                // optimizer and the parameter by name once, up front, instead of a frame of this loop.
+                param = ", in the " + e.op() + " step of parameter " + p.getKey();
+                String made = e.op() + " step made a parameter ";
+                if (message.startsWith(made)) message = "the update made it " + message.substring(made.length());
+            }
         }
         String when = step > 0 ? "step " + step : "evaluation";
-        return new TrainingException(String.format(Locale.ROOT, "anomaly at epoch %d, %s%s: %s", epoch, when, param, e.getMessage()), e);
+        return new TrainingException(String.format(Locale.ROOT, "anomaly at epoch %d, %s%s: %s", epoch, when, param, message), e);
     }
 
     private History fit(int[] at) {
         History history = new History();
+        history.validationName(validationName);
         DataLoader loader = new DataLoader(train, batchSize, generator, dropLast);
         if (augment != null) loader = loader.withTransform(augment, augmentSeed);
         model.train();

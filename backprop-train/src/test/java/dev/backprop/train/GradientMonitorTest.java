@@ -167,6 +167,14 @@ class GradientMonitorTest {
     }
 
     @Test
+    void numbersHaveOneFormatAndAnUnmovedWeightIsZero() {
+        assertEquals("0", GradientMonitor.sci(0));
+        assertEquals("3.44e-12", GradientMonitor.sci(3.44e-12));
+        assertEquals("0.250", GradientMonitor.sci(0.25));
+        assertEquals("-", GradientMonitor.sci(Double.NaN));
+    }
+
+    @Test
     void theReportPlotsGradientFlowPerLayerPerEpoch() {
         GradientMonitor mon = monitored(deep("", "sigmoid", Init.Scheme.DEFAULT), 2);
         History h = new History();

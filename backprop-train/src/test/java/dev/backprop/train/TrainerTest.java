@@ -116,6 +116,32 @@ class TrainerTest {
     }
 
     @Test
+    void batchNormTrainsWithALoneLastExampleDroppedAndEvaluatesOneExampleBatches() {
+        Generator g = new Generator(4);
+        Sequential m = new Sequential(new dev.backprop.nn.Flatten(), new Linear(64, 16, true, Init.Scheme.DEFAULT, g),
+                new dev.backprop.nn.BatchNorm1d(16), new Activation.ReLU(), new Linear(16, 10, true, Init.Scheme.DEFAULT, g));
+        var train = DIGITS.train().subset(java.util.stream.IntStream.range(0, 33).toArray());   // 32 + a lone one
+        Trainer t = Trainer.builder(m, CE, new Adam(m.parameters())).train(train).epochs(2).batchSize(32).dropLast(true).build();
+        assertEquals(1, t.stepsPerEpoch());
+        assertEquals(2, t.fit().epochs().size());
+        // Evaluation runs in eval mode (running statistics): batches of one example are fine there.
+        Evaluation ev = Evaluation.of(m, CE, train, 32);
+        assertEquals(33, ev.examples());
+        assertTrue(Double.isFinite(ev.loss()));
+    }
+
+    @Test
+    void aHistoryPrintsItsEpochsAndLastNumbers() {
+        Sequential a = mlp(9);
+        History h = train(a, new Adam(a.parameters()), 2, 9);
+        EpochStats l = h.last();
+        assertEquals(String.format(java.util.Locale.ROOT, "History(2 epochs, completed all epochs; last: train loss %.4f, "
+                + "accuracy %.4f; val loss %.4f, accuracy %.4f)", l.trainLoss(), l.trainAccuracy(), l.valLoss(), l.valAccuracy()),
+                h.toString());
+        assertEquals("History(no epochs)", new History().toString());
+    }
+
+    @Test
     void aNaNLossStopsTrainingNamingTheEpochAndStep() {
         Sequential m = mlp(1);
         var e = assertThrows(TrainingException.class, () -> train(m, new SGD(m.parameters(), 1e12), 3, 1));
@@ -143,8 +169,11 @@ class TrainerTest {
             // A rate past the float range: the first update overflows the first parameter with a nonzero gradient.
             e = assertThrows(TrainingException.class, () -> train(m, new SGD(m.parameters(), 1e45), 1, 1));
         }
-        assertTrue(e.getMessage().startsWith("anomaly at epoch 1, step 1 (parameter 1.weight): SGD step made a parameter "
-                + "[32, 64] non-finite: "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("anomaly at epoch 1, step 1, in the SGD step of parameter 1.weight: the update "
+                + "made it [32, 64] non-finite: "), e.getMessage());
+        assertTrue(e.getMessage().endsWith("lower the learning rate or clip the gradients"), "no frame of the training loop: "
+                + e.getMessage());
+        assertEquals("the SGD step", ((dev.backprop.AnomalyException) e.getCause()).location());
     }
 
     @Test
