@@ -38,6 +38,12 @@ final class VectorKernels extends ReferenceKernels {
 
     @Override
     public Tensor unary(UnaryOp op, Tensor x) {
+        if (x.dtype() == DType.FLOAT32 && !x.isContiguous()
+                && (op instanceof UnaryOp.Exp || op instanceof UnaryOp.Tanh || op instanceof UnaryOp.Sigmoid)) {
+            // A view (an LSTM's gate slice, a transpose) must get the same floats as the same values stored densely,
+            // and VectorMath's differ from the reference kernels' in the last bit: copy, then compute.
+            return unary(op, x.contiguous());
+        }
         if (!dense32(x)) return super.unary(op, x);
         float[] a = x.storage().floats();
         int ao = x.storageOffset(), n = (int) x.numel();
