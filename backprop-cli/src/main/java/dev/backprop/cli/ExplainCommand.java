@@ -5,6 +5,7 @@ import dev.backprop.Tensor;
 import dev.backprop.io.Json;
 
 import java.io.PrintStream;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -170,16 +171,36 @@ final class ExplainCommand implements Main.Command {
             throw new UserError("explain: unknown network '" + o.positional().getFirst() + "' (the one there is: xor)");
         }
         if (o.positional().size() > 1) throw new UserError("explain: unexpected argument '" + o.positional().get(1) + "'");
-        int n = o.intValue("step", 1);
-        if (n < 1 || n > 1_000_000) throw new UserError("explain: --step must be between 1 and 1,000,000, got " + n);
-        double lr = o.doubleValue("lr", 1.0);
-        if (!(lr > 0 && Double.isFinite(lr))) throw new UserError("explain: --lr must be a positive number, got " + o.get("lr"));
-        Step s = run(n, lr, o.longValue("seed", 1));
+        // Any run of digits is a whole number: 99999999999 gets the range message, not "expects a whole number".
+        String stepText = o.get("step", "1").trim();
+        if (!stepText.matches("[+-]?[0-9]+")) throw new UserError("explain: --step expects a whole number, got '" + stepText + "'");
+        BigInteger n = new BigInteger(stepText);
+        if (n.signum() < 1 || n.compareTo(BigInteger.valueOf(1_000_000)) > 0) {
+            throw new UserError("explain: --step must be between 1 and 1,000,000, got " + stepText);
+        }
+        double lr = learningRate(o.get("lr"));
+        Step s = run(n.intValue(), lr, o.longValue("seed", 1));
         double diff = autogradDifference(s);
         PrintStream info = o.has("json") ? System.err : out;
         info.print(text(s, diff));
         if (o.has("json")) out.println(Json.write(json(s, diff)));
         return 0;
+    }
+
+    /** --lr: a number, where one beyond the double range (1e309) is "too large" rather than "not a number". */
+    private static double learningRate(String v) {
+        if (v == null) return 1.0;
+        double lr;
+        try {
+            lr = Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            throw new UserError("explain: --lr expects a number, got '" + v + "'");
+        }
+        if (Double.isInfinite(lr) && lr > 0) {
+            throw new UserError("explain: --lr " + v + " is too large (above 1.8e308); give a smaller positive number");
+        }
+        if (!(lr > 0 && Double.isFinite(lr))) throw new UserError("explain: --lr must be a positive number, got " + v);
+        return lr;
     }
 
     /**
@@ -188,6 +209,9 @@ final class ExplainCommand implements Main.Command {
      * hundreds of digits.
      */
     static String f(double v) {
+        // -0.0 (a product that underflowed with a negative sign) prints as +0.000000 like +0.0: the sign of a zero
+        // means nothing to a reader redoing the step by hand.
+        if (v == 0) v = 0.0;
         double a = Math.abs(v);
         boolean sci = Double.isFinite(v) && v != 0 && (a < 1e-4 || a >= 1e6);
         return String.format(Locale.ROOT, sci ? "%+.6e" : "%+.6f", v);

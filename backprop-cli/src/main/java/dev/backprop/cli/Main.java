@@ -43,6 +43,11 @@ public final class Main {
 
     /** Runs the tool and returns its exit status (for tests). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, out, err, commands());
+    }
+
+    /** {@link #run(String[], PrintStream, PrintStream)} with the given commands (tests add one that fails on purpose). */
+    static int run(String[] args, PrintStream out, PrintStream err, List<Command> commands) {
         boolean verbose = Arrays.asList(args).contains("--verbose");
         // With --json, stdout's last line is held back until the command ends: on an error it is followed by the
         // error object, or, when the command printed one itself (train's names the anomaly), given its status.
@@ -51,7 +56,7 @@ public final class Main {
         RuntimeException failure = null;
         int status = 1;
         try {
-            status = dispatch(args, o, err);
+            status = dispatch(args, o, err, commands);
         } catch (UserError | IllegalArgumentException e) {
             report(err, e, verbose);
             failure = e;
@@ -59,6 +64,16 @@ public final class Main {
         } catch (TrainingException | UncheckedIOException | IllegalStateException e) {
             report(err, e, verbose);
             failure = e;
+            status = 1;
+        } catch (RuntimeException e) {
+            // Last resort: an exception no command expected is a bug in backprop, not the user's mistake. Still one
+            // line (and, with --json, the error object a script waits for) rather than a raw trace; --verbose has it.
+            String what = e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("");
+            RuntimeException wrapped = new IllegalStateException("internal error: " + e.getClass().getName() + what
+                    + " (this is a bug; rerun with --verbose for the stack trace and report it)", e);
+            err.println("backprop: " + wrapped.getMessage());
+            if (verbose) e.printStackTrace(err);
+            failure = wrapped;
             status = 1;
         } finally {
             if (held != null) {
@@ -69,10 +84,25 @@ public final class Main {
         return status;
     }
 
-    private static int dispatch(String[] args, PrintStream out, PrintStream err) {
+    private static int dispatch(String[] args, PrintStream out, PrintStream err, List<Command> commands) {
         if (args.length == 0) {
             err.print(usage());
             return 2;
+        }
+        // The top-level flags may come before the command (backprop --json train, backprop --json --help): they
+        // are passed on to it, as if written after it.
+        int lead = 0;
+        while (lead < args.length && TOP_LEVEL_FLAGS.contains(args[lead])) lead++;
+        if (lead > 0) {
+            if (lead == args.length) {
+                throw new UserError("no command given; valid commands: " + names(commands)
+                        + " (for example: backprop train " + args[0] + ")");
+            }
+            String[] moved = new String[args.length];
+            System.arraycopy(args, lead, moved, 0, args.length - lead);
+            System.arraycopy(args, 0, moved, args.length - lead, lead);
+            if (!moved[0].startsWith("-") && !moved[0].equals("help")) args = moved;
+            else args = Arrays.copyOfRange(args, lead, args.length); // --help, --version, help: no command to pass them to
         }
         if (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help") && args.length == 1) {
             out.print(usage());
@@ -88,11 +118,21 @@ public final class Main {
             name = args[1];
             rest = new String[] {"--help"};
         }
-        for (Command c : commands()) {
+        for (Command c : commands) {
             if (c.name().equals(name)) return c.run(rest, out);
         }
-        throw new UserError("unknown command '" + name + "'; valid commands: "
-                + String.join(", ", commands().stream().map(Command::name).toList()) + " (see backprop --help)");
+        if (name.startsWith("-")) {
+            throw new UserError("'" + name + "' before the command; put the command first, e.g. backprop train " + name
+                    + " (valid commands: " + names(commands) + ")");
+        }
+        throw new UserError("unknown command '" + name + "'; valid commands: " + names(commands) + " (see backprop --help)");
+    }
+
+    /** Flags every command takes, which may also be written before the command. */
+    private static final List<String> TOP_LEVEL_FLAGS = List.of("--json", "--verbose");
+
+    private static String names(List<Command> commands) {
+        return String.join(", ", commands.stream().map(Command::name).toList());
     }
 
     private static String firstLine(RuntimeException e) {

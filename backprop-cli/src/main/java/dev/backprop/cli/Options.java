@@ -9,8 +9,9 @@ import java.util.Map;
 /**
  * A small command-line parser: {@code --name value}, {@code --name=value} and {@code --flag}, positional
  * arguments, generated help, and one-line errors that list the valid choices. An option that takes a value may be
- * given once (a repeated flag is harmless). (backprop-cli has no dependencies:
- * a parser library would add a jar and start-up time for a page of code.)
+ * given once (a repeated flag is harmless, as is a flag with an optional value repeated alike). A value after a space
+ * never starts with {@code --}: that is the next option, the value forgotten ({@code --name=--v} is still a value).
+ * (backprop-cli has no dependencies: a parser library would add a jar and start-up time for a page of code.)
  */
 final class Options {
     /** One option: its name without dashes, the value's placeholder (null for a flag), help and default. */
@@ -61,16 +62,30 @@ final class Options {
                 }
                 if (o.value() == null || (o.valueOptional() && value == null)) {
                     if (value != null) throw new UserError(command + ": --" + name + " takes no value");
-                    if (o.valueOptional() && out.values.containsKey(name)) throw new UserError(command + ": --" + name + " given twice");
+                    // A flag repeated bare is harmless (--json --json); with a value given as well they differ.
+                    if (o.valueOptional() && out.values.containsKey(name) && !out.values.get(name).equals("true")) {
+                        throw givenTwice(command, name);
+                    }
                     out.values.put(name, "true");
+                } else if (o.valueOptional()) {
+                    // --monitor=5 --monitor=5 says one thing twice; --monitor=5 --monitor=10 (or a bare one) two things.
+                    if (out.values.containsKey(name) && !out.values.get(name).equals(value)) throw givenTwice(command, name);
+                    out.values.put(name, value);
                 } else {
                     if (value == null) {
                         if (i + 1 >= args.length) throw new UserError(command + ": --" + name + " needs a value (" + o.value() + ")");
                         value = args[++i];
+                        // "--out --json" is a forgotten value, not a directory named --json. A negative number
+                        // ("-1") has one dash and stays a value; a value that really starts with -- can be
+                        // written --out=--json.
+                        if (value.startsWith("--") && value.length() > 2) {
+                            throw new UserError(command + ": --" + name + " expects a value, got the option " + value
+                                    + "; give --" + name + " its " + o.value() + " first");
+                        }
                     }
                     // A second value would silently win over the first (a typo in a long command line, or a
                     // default in a script the user meant to override): say so instead.
-                    if (out.values.containsKey(name)) throw new UserError(command + ": --" + name + " given twice");
+                    if (out.values.containsKey(name)) throw givenTwice(command, name);
                     out.values.put(name, value);
                 }
             } else if (a.equals("-h")) {
@@ -80,6 +95,10 @@ final class Options {
             }
         }
         return out;
+    }
+
+    private static UserError givenTwice(String command, String name) {
+        return new UserError(command + ": --" + name + " given twice; give it once");
     }
 
     boolean has(String name) {

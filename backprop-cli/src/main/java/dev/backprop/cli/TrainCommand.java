@@ -249,7 +249,13 @@ final class TrainCommand implements Main.Command {
         } else if (decides) {
             throw new UserError("train: --early-stop and --schedule plateau need a validation set, and "
                     + (valSplit > 0 ? "the training set (" + train.size() + " examples) is too small to split" : "--val-split is 0; use --val-split 0.1"));
-        } else if (data.test() != data.train()) {
+        } else if (valSplit > 0) {
+            // Nothing decides on the validation curve here, so training on every example is still useful; but the
+            // user asked for a split and must not think one was made.
+            System.err.println("backprop: note: --val-split " + o.get("val-split") + " ignored: " + train.size()
+                    + " training examples are too few to hold some out (20 or more needed)");
+        }
+        if (validation == null && data.test() != data.train()) {
             validation = data.test();
             curve = "test";
         }

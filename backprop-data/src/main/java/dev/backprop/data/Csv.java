@@ -49,7 +49,8 @@ import java.util.zip.GZIPInputStream;
  *
  * <h2>Errors</h2>
  * One line naming the file, the line and the column: {@code iris.csv:17: column 'petal_width': 'abc' is not a
- * number}; a row with the wrong number of fields names its line and both counts.
+ * number}; a value beyond float32's range (|x| ≥ 3.4e38, which would become infinite) is refused the same way; a
+ * row with the wrong number of fields names its line and both counts.
  */
 public final class Csv {
     /** Above this many distinct integer labels, an unspecified task is taken to be regression. */
@@ -221,7 +222,14 @@ public final class Csv {
             throw new DataException(source + ":" + line + ": column '" + column + "': '" + cell + "' is not "
                     + (looksNonFinite(cell) ? "a finite number" : "a number"));
         }
-        return v.floatValue();
+        float f = v.floatValue();
+        // Examples are float32: 1e39 would become Infinity here and surface epochs later as a NaN loss. Refuse it
+        // now, by its line, like NaN.
+        if (!Float.isFinite(f)) {
+            throw new DataException(source + ":" + line + ": column '" + column + "': '" + cell + "' is not a finite float32 "
+                    + "number (|x| must be below 3.4e38)");
+        }
+        return f;
     }
 
     private static boolean looksNonFinite(String cell) {

@@ -114,6 +114,18 @@ class CsvTest {
         assertEquals("r.csv:3: column 'y': 'high' is not a number", e.getMessage());
     }
 
+    /** A value float32 cannot hold would become Infinity and a NaN loss epochs later: refused by its line instead. */
+    @Test
+    void valuesBeyondFloat32AreRefused() {
+        DataException e = assertThrows(DataException.class, () -> Csv.parse("a,b,label\n1,2,x\n3,1e39,y\n", "big.csv", null, null));
+        assertEquals("big.csv:3: column 'b': '1e39' is not a finite float32 number (|x| must be below 3.4e38)", e.getMessage());
+        e = assertThrows(DataException.class, () -> Csv.parse("a,y\n1,0.5\n2,-4e38\n", "r.csv", null, Task.REGRESSION));
+        assertEquals("r.csv:3: column 'y': '-4e38' is not a finite float32 number (|x| must be below 3.4e38)", e.getMessage());
+        // The largest float32 and numbers that round to it or to zero are fine.
+        Csv.Table t = Csv.parse("a,label\n3.4e38,0\n1e-50,1\n", "ok.csv", null, null);
+        assertEquals(2, t.data().size());
+    }
+
     @Test
     void lineNumbersCountQuotedLineBreaks() {
         String csv = "a,b,name\n1,2,\"x\ny\"\n3,zz,w\n";

@@ -1,0 +1,140 @@
+package dev.backprop.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line's edges: a bug's exception, forgotten and repeated option values, flags before the command. */
+class CommandLineEdgesTest {
+    /** A command that fails the way a bug does: an exception no command expects. */
+    private static final Main.Command BROKEN = new Main.Command() {
+        @Override
+        public String name() {
+            return "broken";
+        }
+
+        @Override
+        public String summary() {
+            return "throws a NullPointerException";
+        }
+
+        @Override
+        public int run(String[] args, PrintStream out) {
+            out.println("partial output");
+            throw new NullPointerException("Cannot read field \"x\" because \"y\" is null");
+        }
+    };
+
+    private static MainTest.Run runBroken(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8); PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            int status = Main.run(args, o, e, List.of(BROKEN));
+            return new MainTest.Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void anUnexpectedExceptionIsOneLineSayingItIsABug() {
+        String line = "backprop: internal error: java.lang.NullPointerException: Cannot read field \"x\" because \"y\" is null "
+                + "(this is a bug; rerun with --verbose for the stack trace and report it)";
+        MainTest.Run r = runBroken("broken");
+        assertEquals(1, r.status());
+        assertEquals(line + "\n", r.err());
+
+        MainTest.Run j = runBroken("broken", "--json");
+        assertEquals(1, j.status());
+        assertEquals(line + "\n", j.err());
+        assertEquals(2, j.out().lines().count(), j.out());
+        assertEquals("partial output", j.out().lines().findFirst().orElseThrow());
+        assertEquals(line.substring("backprop: ".length()), j.json().get("error"));
+        assertEquals(1.0, j.json().get("status"));
+
+        MainTest.Run v = runBroken("broken", "--verbose");
+        assertEquals(1, v.status());
+        assertTrue(v.err().startsWith(line + "\njava.lang.NullPointerException"), v.err());
+        assertTrue(v.err().contains("CommandLineEdgesTest$1.run(CommandLineEdgesTest.java:"), "the stack trace: " + v.err());
+    }
+
+    @Test
+    void anOptionValueIsNeverTheNextOption(@TempDir Path dir) {
+        Path out = dir.resolve("run");
+        MainTest.Run r = MainTest.run("train", "--out", "--json", "--epochs", "1");
+        assertEquals(2, r.status(), r.err());
+        assertEquals("backprop: train: --out expects a value, got the option --json; give --out its DIR first\n", r.err());
+        assertFalse(Files.exists(Path.of("--json")), "no directory named --json");
+        MainTest.userError("--epochs expects a value, got the option --out", "train", "--epochs", "--out", out.toString());
+        // A negative number has one dash and stays a value (refused for what it is, not as an option).
+        MainTest.userError("--lr must be positive", "train", "--lr", "-1", "--out", out.toString());
+        // Written with '=', a value may start with --.
+        MainTest.userError("'--x' is not valid; choose one of", "train", "--optimizer=--x");
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void aRepeatedOptionSaysToGiveItOnceAndARepeatedBareFlagIsHarmless() {
+        AugmentCommandTest.oneLineError("gradcheck: --model given twice; give it once", "gradcheck", "--model", "linear", "--model", "mlp:4");
+        AugmentCommandTest.oneLineError("train: --monitor given twice; give it once", "train", "--monitor=5", "--monitor");
+        AugmentCommandTest.oneLineError("train: --monitor given twice; give it once", "train", "--monitor", "--monitor=5");
+        AugmentCommandTest.oneLineError("train: --monitor given twice; give it once", "train", "--monitor=5", "--monitor=10");
+        // Both bare, or both the same value: said twice, meant once. (--epochs 0 stops it before any training.)
+        AugmentCommandTest.oneLineError("--epochs must be", "train", "--monitor", "--monitor", "--epochs", "0");
+        AugmentCommandTest.oneLineError("--epochs must be", "train", "--monitor=5", "--monitor=5", "--epochs", "0");
+    }
+
+    @Test
+    void tooFewExamplesToSplitSayTheSplitIsIgnored(@TempDir Path dir) {
+        MainTest.Run r = MainTest.run("train", "--data", "xor", "--epochs", "1", "--val-split", "0.5", "--out", dir.resolve("x").toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.err().contains("backprop: note: --val-split 0.5 ignored: 4 training examples are too few to hold some out "
+                + "(20 or more needed)\n"), r.err());
+        MainTest.Run none = MainTest.run("train", "--data", "xor", "--epochs", "1", "--out", dir.resolve("y").toString());
+        assertEquals(0, none.status(), none.err());
+        assertFalse(none.err().contains("--val-split"), "no note without --val-split: " + none.err());
+    }
+
+    @Test
+    void explainSaysWhatIsOutOfRange() {
+        MainTest.userError("explain: --step must be between 1 and 1,000,000, got 99999999999", "explain", "xor", "--step", "99999999999");
+        MainTest.userError("explain: --step must be between 1 and 1,000,000, got 0", "explain", "xor", "--step", "0");
+        MainTest.userError("explain: --step expects a whole number, got '1.5'", "explain", "xor", "--step", "1.5");
+        MainTest.userError("explain: --lr 1e309 is too large (above 1.8e308)", "explain", "xor", "--lr", "1e309");
+        MainTest.userError("explain: --lr expects a number, got 'fast'", "explain", "xor", "--lr", "fast");
+        MainTest.userError("explain: --lr must be a positive number, got -1", "explain", "xor", "--lr", "-1");
+        MainTest.Run big = MainTest.run("explain", "xor", "--lr", "1e308", "--step", "3");
+        assertEquals(0, big.status(), big.err());
+        assertFalse(big.out().contains("-0.000000"), "a zero prints as +0.000000 whatever its sign: " + big.out());
+        assertEquals("+0.000000", ExplainCommand.f(-0.0));
+        assertEquals("+0.000000", ExplainCommand.f(0.0));
+    }
+
+    @Test
+    void topLevelFlagsMayComeBeforeTheCommand() {
+        MainTest.Run help = MainTest.run("--json", "--help");
+        assertEquals(0, help.status(), help.err());
+        assertTrue(help.out().startsWith("usage: backprop <command>"), help.out());
+        MainTest.Run version = MainTest.run("--verbose", "--version");
+        assertEquals(0, version.status(), version.err());
+        assertTrue(version.out().startsWith("backprop "), version.out());
+
+        // Before a command they are passed on to it.
+        MainTest.Run explain = MainTest.run("--json", "explain", "xor");
+        assertEquals(0, explain.status(), explain.err());
+        assertTrue(explain.json().containsKey("loss"), explain.out());
+        MainTest.Run bad = MainTest.run("--json", "explain", "xor", "--step", "0");
+        assertEquals(2, bad.status());
+        assertEquals(2.0, bad.json().get("status"));
+
+        MainTest.userError("no command given", "--json");
+        MainTest.userError("put the command first, e.g. backprop train --epochs", "--epochs", "3", "train");
+    }
+}
