@@ -140,10 +140,11 @@ final class GradcheckCommand implements Main.Command {
             TrainCommand.Defaults d = TrainCommand.Defaults.of(o.get("data", "digits"));
             String modelArg = o.get("model", o.has("input-shape") ? "mlp" : d.model());
             String activation = o.get("activation", o.has("input-shape") ? "relu" : d.activation());
+            if (!ModelSpec.isPresetName(modelArg)) Loaded.rejectWeightsFile("gradcheck", modelArg, "the run's directory (or its model.json)");
             if (!ModelSpec.isPresetName(modelArg) && Files.isDirectory(Path.of(modelArg))) {
                 if (o.has("activation") || o.has("dropout")) {
-                    throw new UserError("gradcheck: --dropout and --activation shape a preset, but " + modelArg + " is a trained "
-                            + "model with its own layers");
+                    throw new UserError("gradcheck: " + TrainCommand.presetOptions(o) + " a preset, but " + modelArg + " is a trained "
+                            + "model with its own layers; leave " + (o.has("activation") && o.has("dropout") ? "them" : "it") + " out");
                 }
                 Loaded m = Loaded.from("gradcheck", modelArg);
                 spec = withShape(m.spec(), o, modelArg);
@@ -253,7 +254,8 @@ final class GradcheckCommand implements Main.Command {
     static ModelSpec modelSpec(String modelArg, Options o, String activation) {
         boolean file = isFile(modelArg);
         if (file && (o.has("activation") || o.has("dropout"))) {
-            throw new UserError("gradcheck: --dropout and --activation shape a preset, but " + modelArg + " names its own layers");
+            throw new UserError("gradcheck: " + TrainCommand.presetOptions(o) + " a preset, but " + modelArg + " names its own "
+                    + "layers; leave " + (o.has("activation") && o.has("dropout") ? "them" : "it") + " out or edit the file");
         }
         if (file) {
             Path p = Path.of(modelArg);
@@ -261,10 +263,12 @@ final class GradcheckCommand implements Main.Command {
             ModelSpec s;
             try {
                 s = ModelSpec.parse(Files.readString(p, StandardCharsets.UTF_8));
+            } catch (java.nio.charset.MalformedInputException e) {
+                throw new UserError("gradcheck: " + modelArg + " is not a JSON model file (it is not UTF-8 text); give a model.json");
             } catch (IOException e) {
                 throw new UserError("gradcheck: cannot read " + modelArg + ": " + e.getMessage());
             } catch (IllegalArgumentException e) {
-                throw new UserError("gradcheck: " + modelArg + ": " + e.getMessage());
+                throw new UserError("gradcheck: " + modelArg + ": " + e.getMessage().replaceFirst("^model spec: ", ""));
             }
             if (s.layers().isEmpty()) throw new UserError("gradcheck: " + modelArg + " has no layers; list them under \"layers\"");
             return withShape(s, o, modelArg);

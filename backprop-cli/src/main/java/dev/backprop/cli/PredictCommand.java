@@ -55,6 +55,7 @@ final class PredictCommand implements Main.Command {
         if (o.positional().size() != 2) throw new UserError("predict: give MODEL and INPUT; see backprop predict --help");
         Loaded m = Loaded.from("predict", o.positional().get(0));
         Path input = Path.of(o.positional().get(1));
+        if (Files.isDirectory(input)) throw new UserError("predict: " + input + " is a directory; give a CSV or image file");
         if (!Files.isRegularFile(input)) throw new UserError("predict: " + input + ": no such file");
         int top = o.intValue("top", 3);
         if (top < 1) throw new UserError("predict: --top must be at least 1, got " + top);

@@ -184,6 +184,13 @@ final class TrainCommand implements Main.Command {
         Init.Scheme init = Init.Scheme.parse(o.get("init", "default"));
         Parallel.setThreads(threads);
 
+        if (o.has("model")) {
+            Path weights = Path.of(o.get("model"));
+            Loaded.rejectWeightsFile("train", o.get("model"), "the run's model.json"
+                    + (weights.getParent() == null ? "" : " (" + weights.resolveSibling(ModelFiles.SPEC) + ")")
+                    + " to train its architecture again");
+        }
+
         // Data: load, split off validation, normalise with training statistics only.
         if ((o.has("label") || o.has("task")) && !isCsv(dataName)) {
             throw new UserError("train: --" + (o.has("label") ? "label" : "task") + " applies to a .csv file; " + dataName
@@ -206,8 +213,9 @@ final class TrainCommand implements Main.Command {
         String modelArg = o.get("model", d.model());
         // Built before normalising (it needs only the data's shapes), because the model decides the default.
         if (modelArg.toLowerCase(Locale.ROOT).endsWith(".json") && (o.has("dropout") || o.has("activation"))) {
-            throw new UserError("train: --dropout and --activation shape a preset, but " + modelArg + " names its own layers; "
-                    + "edit the dropout p and the activation layers in the file instead");
+            throw new UserError("train: " + presetOptions(o) + " a preset, but " + modelArg + " names its own layers; "
+                    + "edit the " + (o.has("dropout") && o.has("activation") ? "dropout p and the activation layers"
+                    : o.has("dropout") ? "dropout p" : "activation layers") + " in the file instead");
         }
         if (Files.isDirectory(Path.of(modelArg))) {
             throw new UserError("train: --model " + modelArg + " is a directory; to train its architecture again, give "
@@ -537,12 +545,24 @@ final class TrainCommand implements Main.Command {
         return s.replaceAll("[^A-Za-z0-9._-]+", "-").replaceAll("^-+|-+$", "");
     }
 
+    /** "--dropout shapes", "--activation shapes" or "--dropout and --activation shape": the preset options given. */
+    static String presetOptions(Options o) {
+        if (o.has("dropout") && o.has("activation")) return "--dropout and --activation shape";
+        return (o.has("dropout") ? "--dropout" : "--activation") + " shapes";
+    }
+
     static ModelSpec modelSpec(String arg, LabeledData data, Objective objective, String activation, double dropout) {
         if (arg.toLowerCase(Locale.ROOT).endsWith(".json")) {
             Path p = Path.of(arg);
             if (!Files.isRegularFile(p)) throw new UserError("train: --model " + arg + ": no such file");
             try {
-                ModelSpec s = ModelSpec.parse(Files.readString(p, StandardCharsets.UTF_8));
+                ModelSpec s;
+                try {
+                    s = ModelSpec.parse(Files.readString(p, StandardCharsets.UTF_8));
+                } catch (IllegalArgumentException e) {
+                    // The parser names no file ("model spec: ..."); the user may have given several.
+                    throw new UserError("train: " + arg + ": " + e.getMessage().replaceFirst("^model spec: ", ""));
+                }
                 if (s.layers().isEmpty()) throw new UserError("train: " + arg + " has no layers; list them under \"layers\"");
                 String shape = dev.backprop.Shape.str(data.inputShape());
                 boolean flattens = s.layers().getFirst().type().equals("flatten");
@@ -562,6 +582,8 @@ final class TrainCommand implements Main.Command {
                             + mlpHint);
                 }
                 return s;
+            } catch (java.nio.charset.MalformedInputException e) {
+                throw new UserError("train: " + arg + " is not a JSON model file (it is not UTF-8 text); give a model.json");
             } catch (IOException e) {
                 throw new UserError("train: cannot read " + arg + ": " + e.getMessage());
             }

@@ -70,7 +70,7 @@ class CnnCommandTest {
                  "layers": [{"type": "conv2d", "in_channels": 3, "out_channels": 8, "kernel_size": 3}]}""");
         AugmentCommandTest.oneLineError("expects images of shape [3, height, width], but receives [1, 8, 8]",
                 "train", "--model", spec.toString(), "--out", dir.toString());
-        AugmentCommandTest.oneLineError("edit the dropout p and the activation layers in the file instead",
+        AugmentCommandTest.oneLineError("--dropout shapes a preset, but " + spec + " names its own layers; edit the dropout p in the file instead",
                 "train", "--model", spec.toString(), "--dropout", "0.5", "--out", dir.toString());
         AugmentCommandTest.oneLineError("is a directory; to train its architecture again, give",
                 "train", "--model", dir.toString(), "--out", dir.resolve("o").toString());
