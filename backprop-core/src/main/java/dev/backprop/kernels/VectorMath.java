@@ -113,6 +113,9 @@ final class VectorMath {
         return bits.reinterpretAsFloats();
     }
 
+    // The three array loops are written out rather than sharing one that takes the function: a lambda called per
+    // vector defeats the JIT's inlining, and every FloatVector would then live on the heap.
+
     /** Applies one of the functions above to a[ao … ao + n) into o[oo …); the last partial vector is masked. */
     static void exp(float[] a, int ao, float[] o, int oo, int n) {
         int i = 0;
