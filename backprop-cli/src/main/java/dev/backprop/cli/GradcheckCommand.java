@@ -291,7 +291,15 @@ final class GradcheckCommand implements Main.Command {
 
     /** A model file's or run's spec with its input shape: its own, which --data or --input-shape must match, or theirs. */
     private static ModelSpec withShape(ModelSpec s, Options o, String modelArg) {
-        if (s.inputShape() == null) return s.withInputShape(shapeAndClasses(o, modelArg)[0]);
+        if (s.inputShape() == null) {
+            int[] shape = shapeAndClasses(o, modelArg)[0];
+            try {
+                return s.withInputShape(shape);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("gradcheck: " + modelArg + " does not fit the examples " + Shape.str(shape) + ": "
+                        + e.getMessage().replaceFirst("^model spec: ", ""));
+            }
+        }
         if (o.has("data") || o.has("input-shape")) {
             int[] want = shapeAndClasses(o, modelArg)[0];
             if (!java.util.Arrays.equals(want, s.inputShape())) {

@@ -62,6 +62,8 @@ record Loaded(Sequential model, ModelSpec spec, String data, String source, List
         }
         if (!hasJson) throw new UserError(command + ": " + path + " has no " + ModelFiles.SPEC + " (the model's layers); " + RUN_DIR);
         if (!hasWeights) {
+            // A broken model.json is the first thing to fix: say so rather than that the weights are missing.
+            if (Files.isRegularFile(json)) ModelFiles.readSpec(json);
             throw new UserError(command + ": " + (Files.isDirectory(p) ? path + " has no " + weights.getFileName()
                     : json + " has no " + weights.getFileName() + " beside it") + " (the model's weights); " + RUN_DIR);
         }

@@ -54,37 +54,42 @@ public final class Main {
         HeldLine held = Arrays.asList(args).contains("--json") ? new HeldLine(out) : null;
         PrintStream o = held == null ? out : new PrintStream(held, true, out.charset());
         RuntimeException failure = null;
+        String[] command = new String[1];
         int status = 1;
         try {
-            status = dispatch(args, o, err, commands);
+            status = dispatch(args, o, err, commands, command);
         } catch (UserError | IllegalArgumentException e) {
-            report(err, e, verbose);
-            failure = e;
+            failure = report(err, e, command[0], verbose);
             status = 2;
         } catch (TrainingException | UncheckedIOException | IllegalStateException e) {
-            report(err, e, verbose);
-            failure = e;
+            failure = report(err, e, command[0], verbose);
             status = 1;
-        } catch (RuntimeException e) {
+        } catch (OutOfMemoryError e) {
+            // Not a bug and not the user's mistake as such: the model or batch is larger than the heap Java was given.
+            String what = e.getMessage() == null ? "" : ": " + e.getMessage();
+            failure = report(err, new IllegalStateException("out of memory" + what + "; give Java more heap (e.g. "
+                    + "BACKPROP_JAVA_OPTS=-Xmx8g ./backprop ...) or use a smaller model or batch", e), null, false);
+            if (verbose) e.printStackTrace(err);
+            status = 1;
+        } catch (RuntimeException | StackOverflowError e) {
             // Last resort: an exception no command expected is a bug in backprop, not the user's mistake. Still one
             // line (and, with --json, the error object a script waits for) rather than a raw trace; --verbose has it.
             String what = e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("");
-            RuntimeException wrapped = new IllegalStateException("internal error: " + e.getClass().getName() + what
-                    + " (this is a bug; rerun with --verbose for the stack trace and report it)", e);
-            err.println("backprop: " + wrapped.getMessage());
+            failure = report(err, new IllegalStateException("internal error: " + e.getClass().getName() + what
+                    + " (this is a bug; rerun with --verbose for the stack trace and report it)", e), null, false);
             if (verbose) e.printStackTrace(err);
-            failure = wrapped;
             status = 1;
         } finally {
             if (held != null) {
                 o.flush();
-                held.finish(failure == null ? null : firstLine(failure), status);
+                held.finish(failure == null ? null : failure.getMessage(), status);
             }
         }
         return status;
     }
 
-    private static int dispatch(String[] args, PrintStream out, PrintStream err, List<Command> commands) {
+    /** Runs the command named in {@code args}, setting {@code command[0]} to its name once it is known. */
+    private static int dispatch(String[] args, PrintStream out, PrintStream err, List<Command> commands, String[] command) {
         if (args.length == 0) {
             err.print(usage());
             return 2;
@@ -115,13 +120,28 @@ public final class Main {
         String name = args[0];
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         if (name.equals("help")) {
-            name = args[1];
+            // "backprop help --json": the top-level flags change nothing about help; what is left names the command.
+            List<String> topic = Arrays.stream(rest).filter(a -> !TOP_LEVEL_FLAGS.contains(a)).toList();
+            if (topic.isEmpty()) {
+                out.print(usage());
+                return 0;
+            }
+            name = topic.getFirst();
             rest = new String[] {"--help"};
         }
         for (Command c : commands) {
-            if (c.name().equals(name)) return c.run(rest, out);
+            if (c.name().equals(name)) {
+                command[0] = name;
+                return c.run(rest, out);
+            }
         }
         if (name.startsWith("-")) {
+            // An option of train's (the command it is most often meant for) may be moved after it; another is unknown.
+            String opt = name.replaceFirst("^--?", "").replaceFirst("=.*", "");
+            if (TrainCommand.OPTIONS.stream().noneMatch(t -> t.name().equals(opt))) {
+                throw new UserError("unknown option " + name + " before the command; put the command first (backprop <command> ...; "
+                        + "valid commands: " + names(commands) + ")");
+            }
             throw new UserError("'" + name + "' before the command; put the command first, e.g. backprop train " + name
                     + " (valid commands: " + names(commands) + ")");
         }
@@ -135,14 +155,23 @@ public final class Main {
         return String.join(", ", commands.stream().map(Command::name).toList());
     }
 
-    private static String firstLine(RuntimeException e) {
+    private static String firstLine(Throwable e) {
         String msg = e.getMessage() == null ? e.toString() : e.getMessage();
         return msg.lines().findFirst().orElse(msg);
     }
 
-    private static void report(PrintStream err, RuntimeException e, boolean verbose) {
-        err.println("backprop: " + firstLine(e));
+    /**
+     * Prints the error line "backprop: COMMAND: message" (the trace too with {@code verbose}) and returns the line's
+     * text after "backprop: " as an exception for the JSON error object. One rule for every message: many come from
+     * code that does not know the command (the data loaders, the model-spec parser), and those that do already
+     * start with "COMMAND: ". ({@code command} null: no prefix, for the last-resort lines about Java or a bug.)
+     */
+    private static RuntimeException report(PrintStream err, RuntimeException e, String command, boolean verbose) {
+        String line = firstLine(e);
+        if (command != null && !line.startsWith(command + ":") && !line.startsWith("backprop:")) line = command + ": " + line;
+        err.println("backprop: " + line);
         if (verbose) e.printStackTrace(err);
+        return new IllegalStateException(line, e);
     }
 
     /** An output stream that passes every line on as the next one starts, holding the last one until {@link #finish}. */

@@ -36,6 +36,8 @@ final class Options {
 
     private final String command;
     private final Map<String, String> values = new LinkedHashMap<>();
+    /** Options with an optional value given without one ("--monitor"), told apart from "--monitor=true". */
+    private final java.util.Set<String> bare = new java.util.HashSet<>();
     private final List<String> positional = new ArrayList<>();
 
     private Options(String command) {
@@ -67,6 +69,7 @@ final class Options {
                         throw givenTwice(command, name);
                     }
                     out.values.put(name, "true");
+                    if (o.valueOptional()) out.bare.add(name);
                 } else if (o.valueOptional()) {
                     // --monitor=5 --monitor=5 says one thing twice; --monitor=5 --monitor=10 (or a bare one) two things.
                     if (out.values.containsKey(name) && !out.values.get(name).equals(value)) throw givenTwice(command, name);
@@ -105,6 +108,11 @@ final class Options {
         return values.containsKey(name);
     }
 
+    /** Whether an option whose value is optional was given without one (its value then reads "true"). */
+    boolean bare(String name) {
+        return bare.contains(name);
+    }
+
     String get(String name, String fallback) {
         return values.getOrDefault(name, fallback);
     }
@@ -123,20 +131,29 @@ final class Options {
         try {
             return Integer.parseInt(v.trim());
         } catch (NumberFormatException e) {
-            throw new UserError(command + ": --" + name + " expects a whole number, got '" + v + "'");
+            throw new UserError(command + ": --" + name + (v.trim().matches("[+-]?[0-9]+")
+                    ? " " + v.trim() + " is too " + (v.trim().startsWith("-") ? "small (at least " + Integer.MIN_VALUE : "large (at most " + Integer.MAX_VALUE) + ")"
+                    : " expects a whole number, got '" + v + "'"));
         }
     }
 
     double doubleValue(String name, double fallback) {
         String v = values.get(name);
         if (v == null) return fallback;
+        double d;
         try {
-            double d = Double.parseDouble(v.trim());
-            if (!Double.isFinite(d)) throw new NumberFormatException();
-            return d;
+            d = Double.parseDouble(v.trim());
         } catch (NumberFormatException e) {
             throw new UserError(command + ": --" + name + " expects a number, got '" + v + "'");
         }
+        if (!Double.isFinite(d)) {
+            // NaN and Infinity, which Java parses, are not numbers an option can use; 1e400 is one, too large for a double.
+            if (Double.isNaN(d) || v.toLowerCase(Locale.ROOT).contains("inf")) {
+                throw new UserError(command + ": --" + name + " expects a number, got '" + v + "'");
+            }
+            throw new UserError(command + ": --" + name + " " + v.trim() + (d < 0 ? " is too small (below -1.8e308)" : " is too large (above 1.8e308)"));
+        }
+        return d;
     }
 
     long longValue(String name, long fallback) {
@@ -145,7 +162,9 @@ final class Options {
         try {
             return Long.parseLong(v.trim());
         } catch (NumberFormatException e) {
-            throw new UserError(command + ": --" + name + " expects a whole number, got '" + v + "'");
+            throw new UserError(command + ": --" + name + (v.trim().matches("[+-]?[0-9]+")
+                    ? " " + v.trim() + " is too " + (v.trim().startsWith("-") ? "small (at least " + Long.MIN_VALUE : "large (at most " + Long.MAX_VALUE) + ")"
+                    : " expects a whole number, got '" + v + "'"));
         }
     }
 

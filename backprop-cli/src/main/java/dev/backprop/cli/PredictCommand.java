@@ -143,6 +143,7 @@ final class PredictCommand implements Main.Command {
         String f = file.getFileName().toString();
         List<float[]> rows = new ArrayList<>();
         int[] pick = null;
+        List<String> headerCells = null;
         int first = firstContent(lines);
         for (int ln = first; ln < lines.size(); ln++) {
             String line = lines.get(ln).trim();
@@ -150,6 +151,7 @@ final class PredictCommand implements Main.Command {
             List<String> cells = Csv.splitLine(line);
             if (ln == first && !numeric(cells.getFirst())) {
                 pick = header(cells, features, names, labelColumn, f);
+                headerCells = cells.stream().map(String::trim).toList();
                 continue;
             }
             if (pick == null) {
@@ -174,8 +176,11 @@ final class PredictCommand implements Main.Command {
                     throw new UserError("predict: " + f + ":" + (ln + 1) + ": column " + (j + 1) + ": '" + c + "' is not a number");
                 }
                 if (!Float.isFinite(v)) {
-                    throw new UserError("predict: " + f + ":" + (ln + 1) + ": column " + (j + 1) + ": '" + c
-                            + "' is not a finite number");
+                    String column = headerCells != null ? "'" + headerCells.get(j) + "'" : String.valueOf(j + 1);
+                    // The same words as train's CSV reader: 1e39 is a number, but not one float32 can hold.
+                    boolean overflow = Double.isFinite(Double.parseDouble(c));
+                    throw new UserError("predict: " + f + ":" + (ln + 1) + ": column " + column + ": '" + c + "' is not a finite "
+                            + (overflow ? "float32 number (|x| must be at most 3.4028235e38)" : "number"));
                 }
                 row[k] = v;
             }
@@ -189,6 +194,9 @@ final class PredictCommand implements Main.Command {
     /** The column of each training feature in a header row; the label column (and any other) is skipped. */
     private static int[] header(List<String> cells, int features, List<String> names, String labelColumn, String f) {
         List<String> h = cells.stream().map(String::trim).toList();
+        for (int j = 0; j < h.size(); j++) {
+            if (h.indexOf(h.get(j)) != j) throw new UserError("predict: " + f + ": column '" + h.get(j) + "' appears twice in the header; rename one");
+        }
         if (names != null && names.size() == features) {
             int[] pick = new int[features];
             for (int k = 0; k < features; k++) {

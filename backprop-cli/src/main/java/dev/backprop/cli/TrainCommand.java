@@ -71,10 +71,10 @@ final class TrainCommand implements Main.Command {
     static final List<Opt> OPTIONS = List.of(
             Opt.value("data", "NAME", "digits, fashion-mnist, mnist, xor, a directory of IDX files, or a .csv file", "digits"),
             Opt.value("model", "SPEC", "a preset: " + ModelSpec.PRESETS + "; or a JSON model file", "per data set"),
-            Opt.value("activation", "NAME", "relu, leaky-relu, sigmoid, tanh, gelu, identity", "relu"),
+            Opt.value("activation", "NAME", "relu, leaky-relu, sigmoid, tanh, gelu, identity", "relu; tanh for xor"),
             Opt.value("init", "NAME", "default (PyTorch's uniform), xavier-uniform, xavier-normal, kaiming-uniform, kaiming-normal, zeros (every unit the same: to see why not)", "default"),
             Opt.value("loss", "NAME", Objective.NAMES, "cross-entropy; mse for regression"),
-            Opt.value("optimizer", "NAME", String.join(", ", OPTIMIZERS), "adam"),
+            Opt.value("optimizer", "NAME", String.join(", ", OPTIMIZERS), "adam; sgd for xor"),
             Opt.value("lr", "X", "learning rate", "the optimizer's: sgd 0.1 (xor 1.0), adagrad 0.01, others 0.001"),
             Opt.value("momentum", "X", "momentum for momentum and nesterov", "0.9"),
             Opt.value("weight-decay", "X", "weight decay (L2 in the gradient; decoupled for adamw)", "0; adamw 0.01"),
@@ -146,7 +146,7 @@ final class TrainCommand implements Main.Command {
         if (!o.positional().isEmpty()) {
             String arg = o.positional().getFirst();
             // "--monitor 5": the interval is optional, so it only binds with "=" and 5 is left over.
-            boolean interval = o.has("monitor") && o.get("monitor").equals("true") && arg.matches("\\d+");
+            boolean interval = o.bare("monitor") && arg.matches("\\d+");
             throw new UserError("train: unexpected argument '" + arg + "'" + (interval ? "; to sample every " + arg
                     + " steps write --monitor=" + arg : ""));
         }
@@ -255,13 +255,30 @@ final class TrainCommand implements Main.Command {
             train = split.train();
             validation = split.validation();
         } else if (decides) {
-            throw new UserError("train: --early-stop and --schedule plateau need a validation set, and "
+            String which = earlyStopArg > 0 && "plateau".equals(scheduleArg) ? "--early-stop and --schedule plateau need"
+                    : earlyStopArg > 0 ? "--early-stop needs" : "--schedule plateau needs";
+            throw new UserError("train: " + which + " a validation set, and "
                     + (valSplit > 0 ? "the training set (" + train.size() + " examples) is too small to split" : "--val-split is 0; use --val-split 0.1"));
         } else if (valSplit > 0) {
             // Nothing decides on the validation curve here, so training on every example is still useful; but the
             // user asked for a split and must not think one was made.
             System.err.println("backprop: note: --val-split " + o.get("val-split") + " ignored: " + train.size()
                     + " training examples are too few to hold some out (20 or more needed)");
+        }
+        if (train.isClassification() && train.size() > 0) {
+            // One class to learn: the loss falls to 0 by predicting it, and the model is useless on anything else.
+            int[] counts = train.classCounts();
+            int present = 0, only = 0;
+            for (int c = 0; c < counts.length; c++) {
+                if (counts[c] > 0) {
+                    present++;
+                    only = c;
+                }
+            }
+            if (present == 1) {
+                String label = data.classNames() != null && only < data.classNames().size() ? data.classNames().get(only) : String.valueOf(only);
+                System.err.println("backprop: note: every training label is '" + label + "': the model can only learn that class");
+            }
         }
         if (validation == null && data.test() != data.train()) {
             validation = data.test();
@@ -340,7 +357,10 @@ final class TrainCommand implements Main.Command {
         // --- gradient-flow monitor (issue 6) ---
         GradientMonitor monitor = null;
         if (o.has("monitor")) {
-            int every = o.get("monitor").equals("true") ? 10 : o.intValue("monitor", 10);
+            if (!o.bare("monitor") && !o.get("monitor").trim().matches("[+-]?[0-9]+")) {
+                throw new UserError("train: --monitor expects a whole number of steps, got '" + o.get("monitor") + "'");
+            }
+            int every = o.bare("monitor") ? 10 : o.intValue("monitor", 10);
             if (every < 1) throw new UserError("train: --monitor=N samples every N steps; N must be at least 1, got " + every);
             monitor = new GradientMonitor(every, json ? System.err : out);
             tb.callback(monitor);
@@ -354,7 +374,8 @@ final class TrainCommand implements Main.Command {
                 modelName, model.parameterCount(), optName, opt.lr(), schedule.equals("none") ? "" : " " + schedule, epochs, epochs == 1 ? "" : "s", batch,
                 augment == null ? "" : " augment " + augment.list() + ";", seed, threads);
         if (monitor != null && monitor.every() > trainer.stepsPerEpoch()) {
-            info.println("note: --monitor=" + monitor.every() + " is more than the " + trainer.stepsPerEpoch() + " steps of an "
+            info.println("note: --monitor=" + monitor.every() + " is more than the " + trainer.stepsPerEpoch()
+                    + (trainer.stepsPerEpoch() == 1 ? " step" : " steps") + " of an "
                     + "epoch: update ratios and activations are measured on each epoch's first step only");
         }
         if (dropLonely) info.println("note: the last batch of 1 example is skipped each epoch (a different one each time: the "

@@ -35,10 +35,34 @@ class CommandLineEdgesTest {
         }
     };
 
+    /** A command that throws {@code error} (an OutOfMemoryError, a StackOverflowError: Errors, not exceptions). */
+    private static Main.Command throwing(Error error) {
+        return new Main.Command() {
+            @Override
+            public String name() {
+                return "broken";
+            }
+
+            @Override
+            public String summary() {
+                return "throws an Error";
+            }
+
+            @Override
+            public int run(String[] args, PrintStream out) {
+                throw error;
+            }
+        };
+    }
+
     private static MainTest.Run runBroken(String... args) {
+        return runWith(BROKEN, args);
+    }
+
+    private static MainTest.Run runWith(Main.Command command, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8); PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            int status = Main.run(args, o, e, List.of(BROKEN));
+            int status = Main.run(args, o, e, List.of(command));
             return new MainTest.Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         }
     }
@@ -63,6 +87,113 @@ class CommandLineEdgesTest {
         assertEquals(1, v.status());
         assertTrue(v.err().startsWith(line + "\njava.lang.NullPointerException"), v.err());
         assertTrue(v.err().contains("CommandLineEdgesTest$1.run(CommandLineEdgesTest.java:"), "the stack trace: " + v.err());
+    }
+
+    @Test
+    void runningOutOfMemoryOrStackIsOneLineToo() {
+        MainTest.Run oom = runWith(throwing(new OutOfMemoryError("Java heap space")), "--json", "broken");
+        assertEquals(1, oom.status());
+        String line = "backprop: out of memory: Java heap space; give Java more heap (e.g. BACKPROP_JAVA_OPTS=-Xmx8g ./backprop ...) "
+                + "or use a smaller model or batch";
+        assertEquals(line + "\n", oom.err());
+        assertEquals(line.substring("backprop: ".length()), oom.json().get("error"));
+        assertEquals(1.0, oom.json().get("status"));
+
+        MainTest.Run so = runWith(throwing(new StackOverflowError()), "--json", "broken");
+        assertEquals(1, so.status());
+        assertEquals("backprop: internal error: java.lang.StackOverflowError (this is a bug; rerun with --verbose for the stack "
+                + "trace and report it)\n", so.err());
+        assertEquals(1.0, so.json().get("status"));
+    }
+
+    @Test
+    void aModelFileNestedTooDeepIsRefusedAsJson(@TempDir Path dir) throws Exception {
+        Path deep = dir.resolve("deep.json");
+        Files.writeString(deep, "{\"format\":\"backprop-model\",\"version\":1,\"layers\":" + "[".repeat(200_000) + "]".repeat(200_000) + "}");
+        MainTest.Run r = MainTest.run("--json", "gradcheck", "--model", deep.toString());
+        assertEquals(2, r.status(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().startsWith("backprop: gradcheck: " + deep + ": not valid JSON: JSON nested more than 512 levels deep"), r.err());
+        assertEquals(2.0, r.json().get("status"));
+    }
+
+    @Test
+    void everyErrorOfACommandNamesIt(@TempDir Path dir) throws Exception {
+        // Messages from code that does not know the command (presets, tensors, CSV, model files) get its name as well.
+        MainTest.Run preset = MainTest.run("train", "--model", "nonexist", "--out", dir.resolve("p").toString());
+        assertTrue(preset.err().startsWith("backprop: train: unknown preset \"nonexist\""), preset.err());
+        Path csv = dir.resolve("bad.csv");
+        Files.writeString(csv, "a,b,label\n1,oops,x\n");
+        MainTest.Run bad = MainTest.run("train", "--data", csv.toString(), "--out", dir.resolve("c").toString());
+        assertTrue(bad.err().startsWith("backprop: train: bad.csv:2: column 'b'"), bad.err());
+        Path runDir = Files.createDirectories(dir.resolve("r_bad"));
+        Files.writeString(runDir.resolve("model.json"), "{bad");
+        Files.writeString(runDir.resolve("model.safetensors"), "");
+        MainTest.Run eval = MainTest.run("eval", runDir.toString());
+        assertTrue(eval.err().startsWith("backprop: eval: " + runDir.resolve("model.json") + ": not valid JSON"), eval.err());
+        // Prefixed already: not twice.
+        MainTest.Run twice = MainTest.run("train", "--epochs", "x");
+        assertEquals("backprop: train: --epochs expects a whole number, got 'x'\n", twice.err());
+
+        // A model file whose layer does not fit the data's examples names the file and the examples' shape, not an
+        // input_shape the file does not have.
+        Path j8 = dir.resolve("j8.json");
+        Files.writeString(j8, "{\"format\":\"backprop-model\",\"version\":1,\"layers\":[{\"type\":\"max_pool2d\",\"kernel_size\":100}]}");
+        MainTest.Run g = MainTest.run("gradcheck", "--model", j8.toString());
+        assertEquals(2, g.status(), g.err());
+        assertTrue(g.err().startsWith("backprop: gradcheck: " + j8 + " does not fit the examples [1, 8, 8]: layers[0] (max_pool2d): "), g.err());
+        assertFalse(g.err().contains("input_shape"), g.err());
+    }
+
+    @Test
+    void outOfRangeNumbersSayTooLarge() {
+        MainTest.userError("train: --epochs 99999999999 is too large (at most 2147483647)", "train", "--epochs", "99999999999");
+        MainTest.userError("train: --lr 1e400 is too large (above 1.8e308)", "train", "--lr", "1e400");
+        MainTest.userError("train: --lr expects a number, got 'NaN'", "train", "--lr", "NaN");
+        MainTest.userError("train: --monitor expects a whole number of steps, got 'true'", "train", "--monitor=true");
+    }
+
+    @Test
+    void trainHelpGivesXorsDefaults() {
+        MainTest.Run r = MainTest.run("train", "--help");
+        assertTrue(r.out().contains("(default: adam; sgd for xor)"), r.out());
+        assertTrue(r.out().contains("(default: relu; tanh for xor)"), r.out());
+    }
+
+    @Test
+    void aValidationSplitTooSmallNamesOnlyTheOptionGiven(@TempDir Path dir) {
+        String out = dir.resolve("x").toString();
+        MainTest.userError("train: --schedule plateau needs a validation set", "train", "--data", "xor", "--schedule", "plateau", "--out", out);
+        MainTest.userError("train: --early-stop needs a validation set", "train", "--data", "xor", "--early-stop", "3", "--out", out);
+        MainTest.userError("train: --early-stop and --schedule plateau need a validation set", "train", "--data", "xor",
+                "--early-stop", "3", "--schedule", "plateau", "--out", out);
+    }
+
+    @Test
+    void aMonitorIntervalLongerThanOneStepEpochSaysStep(@TempDir Path dir) {
+        MainTest.Run r = MainTest.run("train", "--data", "xor", "--epochs", "1", "--monitor=5", "--out", dir.resolve("x").toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("note: --monitor=5 is more than the 1 step of an epoch"), r.out());
+    }
+
+    @Test
+    void aCsvWhoseLabelsAreOneClassGetsANote(@TempDir Path dir) throws Exception {
+        StringBuilder sb = new StringBuilder("a,b,label\n");
+        for (int i = 0; i < 30; i++) sb.append(i).append(',').append(i % 7).append(",x\n");
+        Path csv = dir.resolve("one.csv");
+        Files.writeString(csv, sb);
+        MainTest.Run r = MainTest.run("train", "--data", csv.toString(), "--epochs", "1", "--out", dir.resolve("r").toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.err().contains("backprop: note: every training label is 'x': the model can only learn that class\n"), r.err());
+        MainTest.Run two = MainTest.run("train", "--data", "xor", "--epochs", "1", "--out", dir.resolve("t").toString());
+        assertFalse(two.err().contains("every training label"), two.err());
+    }
+
+    @Test
+    void aRepeatedCsvColumnIsRefused(@TempDir Path dir) throws Exception {
+        Path csv = dir.resolve("dup.csv");
+        Files.writeString(csv, "a,a,label\n1,2,x\n3,4,y\n");
+        MainTest.userError("train: dup.csv:1: column 'a' appears twice in the header; rename one", "train", "--data", csv.toString());
     }
 
     @Test
@@ -136,5 +267,15 @@ class CommandLineEdgesTest {
 
         MainTest.userError("no command given", "--json");
         MainTest.userError("put the command first, e.g. backprop train --epochs", "--epochs", "3", "train");
+        MainTest.userError("unknown option --bogus before the command; put the command first (backprop <command> ...",
+                "--json", "--bogus");
+        for (String[] args : new String[][] {{"help", "--json"}, {"help", "--verbose"}, {"--json", "help"}}) {
+            MainTest.Run h = MainTest.run(args);
+            assertEquals(0, h.status(), h.err());
+            assertTrue(h.out().startsWith("usage: backprop <command>"), h.out());
+        }
+        MainTest.Run trainHelp = MainTest.run("help", "--json", "train");
+        assertEquals(0, trainHelp.status(), trainHelp.err());
+        assertTrue(trainHelp.out().startsWith("usage: backprop train"), trainHelp.out());
     }
 }

@@ -111,6 +111,17 @@ class LoadedTest {
     }
 
     @Test
+    void evalAndPredictSayAModelFileIsNotJsonBeforeLookingForItsWeights() throws Exception {
+        // No bad2.safetensors beside it either: the broken JSON is the first thing to fix.
+        Path bad = dir.resolve("bad2.json");
+        Files.writeString(bad, "{bad");
+        oneLine("eval: " + bad + ": not valid JSON", "eval", bad.toString());
+        Path notObject = dir.resolve("notobj.json");
+        Files.writeString(notObject, "[1, 2]");
+        oneLine("predict: " + notObject + ": expected a JSON object", "predict", notObject.toString(), notObject.toString());
+    }
+
+    @Test
     void presetOptionsWithAModelOfItsOwnNameOnlyThoseGiven() {
         String json = run.resolve("model.json").toString(), out = dir.resolve("never").toString();
         oneLine("gradcheck: --activation shapes a preset, but " + run + " is a trained model with its own layers; leave it out",

@@ -171,7 +171,7 @@ class MainTest {
     void aDivergingRunStopsWithTheEpochAndStep(@TempDir Path dir) {
         Run r = run("train", "--optimizer", "sgd", "--lr", "1e12", "--epochs", "3", "--out", dir.resolve("x").toString());
         assertEquals(1, r.status(), r.err());
-        assertTrue(r.err().matches("(?s)backprop: the (loss|gradient norm) became .* at epoch \\d+, step \\d+.*"), r.err());
+        assertTrue(r.err().matches("(?s)backprop: train: the (loss|gradient norm) became .* at epoch \\d+, step \\d+.*"), r.err());
         assertTrue(!Files.exists(dir.resolve("x")), "nothing is written for a failed run, not even its directory");
     }
 
@@ -181,7 +181,7 @@ class MainTest {
         Path out = dir.resolve("x");
         Run r = run("train", "--optimizer", "sgd", "--lr", "1e6", "--epochs", "1", "--detect-anomaly", "--out", out.toString());
         assertEquals(1, r.status(), r.err());
-        assertTrue(r.err().matches("(?s).*backprop: anomaly at epoch 1, step \\d+: linear \\(forward\\) produced .* from finite "
+        assertTrue(r.err().matches("(?s).*backprop: train: anomaly at epoch 1, step \\d+: linear \\(forward\\) produced .* from finite "
                 + "inputs: input 0 \\[32, 128\\] .*; at layer 3 \\(Linear\\(128 -> 10\\)\\)\n"), r.err());
         assertEquals(1, r.err().lines().filter(l -> l.startsWith("backprop:")).count(), "one line");
         assertTrue(!Files.exists(out), "a failed run leaves no output directory behind");
@@ -270,7 +270,7 @@ class MainTest {
         Run p = run("predict", out.toString(), csv.toString(), "--json");
         assertEquals(0, p.status(), "the label column is found by name, wherever it is: " + p.err());
         Files.writeString(dir.resolve("bad.csv"), "a,b,c\n1,NaN,2\n");
-        userError("bad.csv:2: column 2: 'NaN' is not a finite number", "predict", out.toString(), dir.resolve("bad.csv").toString());
+        userError("bad.csv:2: column 'b': 'NaN' is not a finite number", "predict", out.toString(), dir.resolve("bad.csv").toString());
         Files.writeString(dir.resolve("tiny.csv"), "x,label\n1,a\n2,b\n");
         userError("too few rows", "train", "--data", dir.resolve("tiny.csv").toString(), "--out", dir.resolve("t").toString());
     }

@@ -14,8 +14,12 @@ import java.util.Map;
  * {@code NaN}, {@code Infinity} and {@code -Infinity} that Python's {@code json} module writes.
  */
 public final class Json {
+    /** Deeper nesting is refused: each level is a recursive call, and a hostile or broken file could overflow the stack. */
+    public static final int MAX_DEPTH = 512;
+
     private final String s;
     private int pos;
+    private int depth;
 
     private Json(String s) {
         this.s = s;
@@ -64,12 +68,18 @@ public final class Json {
         return v;
     }
 
+    private void enter() {
+        if (++depth > MAX_DEPTH) throw new IllegalArgumentException("JSON nested more than " + MAX_DEPTH + " levels deep (at offset " + pos + ")");
+    }
+
     private Map<String, Object> object() {
+        enter();
         Map<String, Object> m = new LinkedHashMap<>();
         pos++;
         ws();
         if (peek() == '}') {
             pos++;
+            depth--;
             return m;
         }
         while (true) {
@@ -84,17 +94,22 @@ public final class Json {
             ws();
             char c = peek();
             pos++;
-            if (c == '}') return m;
+            if (c == '}') {
+                depth--;
+                return m;
+            }
             if (c != ',') throw error("expected ',' or '}'");
         }
     }
 
     private List<Object> array() {
+        enter();
         List<Object> a = new ArrayList<>();
         pos++;
         ws();
         if (peek() == ']') {
             pos++;
+            depth--;
             return a;
         }
         while (true) {
@@ -103,7 +118,10 @@ public final class Json {
             ws();
             char c = peek();
             pos++;
-            if (c == ']') return a;
+            if (c == ']') {
+                depth--;
+                return a;
+            }
             if (c != ',') throw error("expected ',' or ']'");
         }
     }

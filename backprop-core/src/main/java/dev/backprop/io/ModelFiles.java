@@ -107,6 +107,22 @@ public final class ModelFiles {
             String base = name.endsWith(".json") ? name.substring(0, name.length() - 5) : name;
             weights = json.resolveSibling(base + ".safetensors");
         }
+        ModelSpec spec = readSpec(json);
+        Map<String, Tensor> state = Safetensors.read(weights);
+        Sequential model = spec.build(new Generator(0), Init.Scheme.ZEROS); // the weights are loaded next
+        check(model.stateDict(), state, weights, json);
+        model.loadStateDict(state, true);
+        model.eval();
+        return new Loaded(model, spec);
+    }
+
+    /**
+     * Reads and checks a model description alone (a caller can report a bad one before looking for its weights).
+     *
+     * @throws IllegalArgumentException naming the file: not UTF-8, not JSON, or not a valid spec (with its JSON path)
+     * @throws java.io.UncheckedIOException when the file cannot be read
+     */
+    public static ModelSpec readSpec(Path json) {
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(json))).toString();
@@ -115,13 +131,7 @@ public final class ModelFiles {
         } catch (IOException e) {
             throw Safetensors.io("read", json, e);
         }
-        ModelSpec spec = ModelSpec.parse(text, json.toString());
-        Map<String, Tensor> state = Safetensors.read(weights);
-        Sequential model = spec.build(new Generator(0), Init.Scheme.ZEROS); // the weights are loaded next
-        check(model.stateDict(), state, weights, json);
-        model.loadStateDict(state, true);
-        model.eval();
-        return new Loaded(model, spec);
+        return ModelSpec.parse(text, json.toString());
     }
 
     /** Fails, listing every difference, when the weights do not fit the model built from the spec. */

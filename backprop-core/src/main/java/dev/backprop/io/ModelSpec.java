@@ -659,6 +659,11 @@ public final class ModelSpec {
     }
 
     private ModelSpec(String source, int[] inputShape, List<Layer> layers, Map<String, Object> meta) {
+        this(source, inputShape, layers, meta, "the input_shape");
+    }
+
+    /** {@code firstInput}: what a shape error at layers[0] names as its input, or null to name nothing (given by the caller). */
+    private ModelSpec(String source, int[] inputShape, List<Layer> layers, Map<String, Object> meta, String firstInput) {
         String pre = source + ": ";
         if (inputShape != null) {
             if (inputShape.length == 0) throw new IllegalArgumentException(pre + "input_shape: must have at least one dimension");
@@ -688,11 +693,11 @@ public final class ModelSpec {
             throw new IllegalArgumentException(pre + "meta: not JSON values (" + e.getMessage() + ")", e);
         }
         this.meta = Collections.unmodifiableMap(m);
-        this.outputShape = trace(pre);
+        this.outputShape = trace(pre, firstInput);
     }
 
     /** Follows the example shape through the layers, checking each; the output shape, or null when unknown. */
-    private int[] trace(String pre) {
+    private int[] trace(String pre, String firstInput) {
         int[] s = inputShape;
         for (int i = 0; i < layers.size() && s != null; i++) {
             Layer l = layers.get(i);
@@ -700,7 +705,7 @@ public final class ModelSpec {
                 s = KINDS.get(l.type()).shape().apply(l, s);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(pre + "layers[" + i + "] (" + l.type() + "): " + e.getMessage()
-                        + (i == 0 ? " (the input_shape)" : " (the output of layers[" + (i - 1) + "])"), e);
+                        + (i > 0 ? " (the output of layers[" + (i - 1) + "])" : firstInput != null ? " (" + firstInput + ")" : ""), e);
             }
         }
         return s;
@@ -728,7 +733,8 @@ public final class ModelSpec {
 
     /** This spec with another input shape (null: unknown), checked against the layers. */
     public ModelSpec withInputShape(int... inputShape) {
-        return new ModelSpec(inputShape, layers, meta);
+        // The shape comes from the caller (the data), not from an input_shape the user could edit: name no field.
+        return new ModelSpec("model spec", inputShape, layers, meta, null);
     }
 
     /** This spec with other metadata. */

@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -49,7 +50,7 @@ import java.util.zip.GZIPInputStream;
  *
  * <h2>Errors</h2>
  * One line naming the file, the line and the column: {@code iris.csv:17: column 'petal_width': 'abc' is not a
- * number}; a value beyond float32's range (|x| ≥ 3.4e38, which would become infinite) is refused the same way; a
+ * number}; a value beyond float32's range (|x| above 3.4028235e38, which would become infinite) is refused the same way; a
  * row with the wrong number of fields names its line and both counts.
  */
 public final class Csv {
@@ -104,6 +105,14 @@ public final class Csv {
         if (header == null) throw new DataException(source + ": empty file (needs a header row and data rows)");
         int headerLine = records.line;
         int columns = header.size();
+        // Features are matched by name (predict reads a CSV's columns by the names the model was trained on): two
+        // columns of one name would be ambiguous there, so refuse them here, where the fix is easy.
+        Set<String> seen = new HashSet<>();
+        for (String h : header) {
+            if (!seen.add(h)) {
+                throw new DataException(source + ":" + headerLine + ": column '" + h + "' appears twice in the header; rename one");
+            }
+        }
         int label = labelIndex(header, labelColumn, source);
         if (columns < 2) {
             throw new DataException(source + ":" + headerLine + ": the header has only the label column '" + header.get(label)
@@ -227,7 +236,7 @@ public final class Csv {
         // now, by its line, like NaN.
         if (!Float.isFinite(f)) {
             throw new DataException(source + ":" + line + ": column '" + column + "': '" + cell + "' is not a finite float32 "
-                    + "number (|x| must be below 3.4e38)");
+                    + "number (|x| must be at most 3.4028235e38)");
         }
         return f;
     }

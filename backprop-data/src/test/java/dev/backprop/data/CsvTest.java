@@ -118,9 +118,9 @@ class CsvTest {
     @Test
     void valuesBeyondFloat32AreRefused() {
         DataException e = assertThrows(DataException.class, () -> Csv.parse("a,b,label\n1,2,x\n3,1e39,y\n", "big.csv", null, null));
-        assertEquals("big.csv:3: column 'b': '1e39' is not a finite float32 number (|x| must be below 3.4e38)", e.getMessage());
+        assertEquals("big.csv:3: column 'b': '1e39' is not a finite float32 number (|x| must be at most 3.4028235e38)", e.getMessage());
         e = assertThrows(DataException.class, () -> Csv.parse("a,y\n1,0.5\n2,-4e38\n", "r.csv", null, Task.REGRESSION));
-        assertEquals("r.csv:3: column 'y': '-4e38' is not a finite float32 number (|x| must be below 3.4e38)", e.getMessage());
+        assertEquals("r.csv:3: column 'y': '-4e38' is not a finite float32 number (|x| must be at most 3.4028235e38)", e.getMessage());
         // The largest float32 and numbers that round to it or to zero are fine.
         Csv.Table t = Csv.parse("a,label\n3.4e38,0\n1e-50,1\n", "ok.csv", null, null);
         assertEquals(2, t.data().size());
@@ -153,6 +153,9 @@ class CsvTest {
                 assertThrows(DataException.class, () -> Csv.parse("a,b\n1,\"2\n", "u.csv", null, null)).getMessage());
         assertEquals("g.csv:2: column 2: unexpected character 'x' after a closing quote",
                 assertThrows(DataException.class, () -> Csv.parse("a,b\n1,\"2\"x\n", "g.csv", null, null)).getMessage());
+        // Features are matched by name at prediction time: two columns of one name would be ambiguous.
+        assertEquals("d.csv:1: column 'a' appears twice in the header; rename one",
+                assertThrows(DataException.class, () -> Csv.parse("a,a,label\n1,2,x\n", "d.csv", null, null)).getMessage());
     }
 
     @Test
