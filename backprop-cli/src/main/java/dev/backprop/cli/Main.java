@@ -203,7 +203,7 @@ public final class Main {
                 Map<String, Object> r = new LinkedHashMap<>();
                 String last = line.toString(to.charset()).strip();
                 if (last.startsWith("{\"error\"")) {
-                    // The command's own error object (train's names the anomaly): keep it, with the status.
+                    // The command's own error object (train's names the anomaly): keep its fields, with the status.
                     try {
                         if (Json.parse(last) instanceof Map<?, ?> own) {
                             own.forEach((k, v) -> r.put(k.toString(), v));
@@ -214,7 +214,8 @@ public final class Main {
                     }
                 }
                 release();
-                r.putIfAbsent("error", error);
+                // The same line as stderr, prefix included, even where the command wrote its own object.
+                r.put("error", error);
                 Map<String, Object> obj = new LinkedHashMap<>();
                 obj.put("error", r.remove("error"));
                 obj.put("status", status);

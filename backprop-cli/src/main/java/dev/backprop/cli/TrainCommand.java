@@ -336,8 +336,11 @@ final class TrainCommand implements Main.Command {
         LRScheduler sched = scheduler(schedule, opt, epochs);
         String modelName = modelArg.endsWith(".json") ? Path.of(modelArg).getFileName().toString().replace(".json", "") : modelArg;
         Path outDir = Path.of(o.get("out", "runs/" + safe(data.name()) + "-" + safe(modelName)));
-        boolean outCreated = !Files.exists(outDir);
-        prepareOut(outDir);
+        // A path that is a file is refused before any work; the directory itself is made only after every option
+        // has been checked, so a refused run leaves nothing behind.
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+            throw new UserError("train: --out " + outDir + " is a file, not a directory; choose another path");
+        }
 
         Trainer.Builder tb = Trainer.builder(model, objective, opt).train(train).validation(validation, curve).epochs(epochs)
                 .batchSize(batch).generator(gen.split()).scheduler(sched).clipNorm(clipNorm)
@@ -380,6 +383,8 @@ final class TrainCommand implements Main.Command {
         }
         if (dropLonely) info.println("note: the last batch of 1 example is skipped each epoch (a different one each time: the "
                 + "order is shuffled): batch norm needs 2");
+        boolean outCreated = !Files.exists(outDir);
+        prepareOut(outDir);
         double lr0 = opt.lr(); // the schedule moves opt.lr()
         long start = System.nanoTime();
         History history;

@@ -278,4 +278,30 @@ class CommandLineEdgesTest {
         assertEquals(0, trainHelp.status(), trainHelp.err());
         assertTrue(trainHelp.out().startsWith("usage: backprop train"), trainHelp.out());
     }
+
+    /** A run refused over an option checked late (after the data is loaded) leaves no --out directory behind. */
+    @Test
+    void aRefusedRunCreatesNoOutputDirectory(@TempDir Path dir) {
+        for (List<String> bad : List.of(List.of("--l1", "-1"), List.of("--monitor=0"))) {
+            Path out = dir.resolve("run-" + bad.getFirst().replace("-", ""));
+            List<String> args = new java.util.ArrayList<>(List.of("train", "--epochs", "1", "--out", out.toString()));
+            args.addAll(bad);
+            MainTest.Run r = MainTest.run(args.toArray(String[]::new));
+            assertEquals(2, r.status(), bad + ": " + r.err());
+            assertFalse(Files.exists(out), bad + " left " + out);
+        }
+    }
+
+    /** With --json, the error object of a failed training carries the same line as stderr, command prefix included. */
+    @Test
+    void aTrainingFailuresJsonErrorIsTheStderrLine(@TempDir Path dir) {
+        MainTest.Run r = MainTest.run("train", "--optimizer", "sgd", "--lr", "1e6", "--detect-anomaly", "--epochs", "1", "--json",
+                "--out", dir.resolve("nan").toString());
+        assertEquals(1, r.status(), r.err());
+        Object error = r.json().get("error");
+        assertTrue(r.err().contains("backprop: train: anomaly at"), r.err());
+        assertEquals("train: " + r.err().lines().filter(l -> l.startsWith("backprop: train: anomaly")).findFirst().orElseThrow()
+                .substring("backprop: train: ".length()), error);
+        assertTrue(r.json().containsKey("anomaly"), r.out());
+    }
 }

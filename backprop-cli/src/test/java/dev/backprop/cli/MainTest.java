@@ -193,7 +193,7 @@ class MainTest {
         assertEquals("linear", anomaly.get("op"));
         assertEquals("forward", anomaly.get("phase"));
         assertTrue(anomaly.get("location").toString().equals("layer 3 (Linear(128 -> 10))"), anomaly.toString());
-        assertTrue(j.json().get("error").toString().startsWith("anomaly at epoch 1"), j.out());
+        assertTrue(j.json().get("error").toString().startsWith("train: anomaly at epoch 1"), j.out());
         assertEquals(1.0, j.json().get("status"), "train's own error object gains the status");
         assertEquals(1, j.out().lines().count(), "one object, not two: " + j.out());
     }
