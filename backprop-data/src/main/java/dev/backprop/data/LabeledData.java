@@ -83,7 +83,7 @@ public record LabeledData(String name, TensorDataset train, TensorDataset test, 
     /** One line: "digits: 1438 train / 359 test, input [1, 8, 8], 10 classes". */
     public String describe() {
         return name + ": " + train.size() + " train / " + test.size() + " test, input " + Shape.str(inputShape) + ", "
-                + (classNames != null && task == Task.CLASSIFICATION ? classNames.size() + " classes"
+                + (classNames != null && task == Task.CLASSIFICATION ? classNames.size() + (classNames.size() == 1 ? " class" : " classes")
                 : "regression, " + train.targetWidth() + " output" + (train.targetWidth() == 1 ? "" : "s"));
     }
 
