@@ -311,7 +311,8 @@ public final class Anomaly {
         // Called from backprop's training loop, the step itself is the place (the loop names the parameter); from a
         // user's loop, the line that called step().
         String where = site.loop() ? "the " + optimizer + " step" : site.toString();
-        throw new AnomalyException(optimizer + " step made a parameter " + Shape.str(param.shape()) + " non-finite: "
+        String what = site.loop() ? "the update made it " : optimizer + " step made a parameter ";
+        throw new AnomalyException(what + Shape.str(param.shape()) + " non-finite: "
                 + c.bad() + " of " + c.n + " values, from its gradient " + Count.of(grad).describe() + " at lr " + num(lr)
                 + "; lower the learning rate or clip the gradients" + (site.loop() ? "" : "; at " + where), optimizer,
                 AnomalyException.Phase.STEP, where, param);

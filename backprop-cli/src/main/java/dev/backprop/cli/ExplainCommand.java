@@ -274,23 +274,23 @@ final class ExplainCommand implements Main.Command {
         List<Object> points = new ArrayList<>();
         for (int p = 0; p < X.length; p++) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("x", list(X[p]));
+            m.put("x", X[p]);
             m.put("y", Y[p]);
-            m.put("z1", list(s.z1()[p]));
-            m.put("h", list(s.h()[p]));
+            m.put("z1", s.z1()[p]);
+            m.put("h", s.h()[p]);
             m.put("z2", s.z2()[p]);
             m.put("y_hat", s.yHat()[p]);
             m.put("dL_dy_hat", s.dLdyHat()[p]);
             m.put("delta2", s.delta2()[p]);
-            m.put("delta1", list(s.delta1()[p]));
+            m.put("delta1", s.delta1()[p]);
             points.add(m);
         }
         r.put("points", points);
         r.put("loss", s.loss());
         Map<String, Object> g = new LinkedHashMap<>();
-        g.put("W1", list(s.gradW1()));
-        g.put("b1", list(s.gradB1()));
-        g.put("W2", list(s.gradW2()));
+        g.put("W1", List.of(s.gradW1()));   // rows: JSON writes each double[] as an array
+        g.put("b1", s.gradB1());
+        g.put("W2", s.gradW2());
         g.put("b2", s.gradB2());
         r.put("gradients", g);
         r.put("weights_after", weights(s.after()));
@@ -298,23 +298,11 @@ final class ExplainCommand implements Main.Command {
         return r;
     }
 
-    private static List<Object> list(double[] v) {
-        List<Object> l = new ArrayList<>();
-        for (double d : v) l.add(d);
-        return l;
-    }
-
-    private static List<Object> list(double[][] v) {
-        List<Object> l = new ArrayList<>();
-        for (double[] row : v) l.add(list(row));
-        return l;
-    }
-
     private static Map<String, Object> weights(Weights w) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("W1", list(w.w1()));
-        m.put("b1", list(w.b1()));
-        m.put("W2", list(w.w2()));
+        m.put("W1", List.of(w.w1()));
+        m.put("b1", w.b1());
+        m.put("W2", w.w2());
         m.put("b2", w.b2());
         return m;
     }

@@ -366,7 +366,7 @@ final class GradcheckCommand implements Main.Command {
                                     List<ModeResult> results, boolean passed, double worst, double seconds) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", what);
-        r.put("input_shape", ints(spec.inputShape()));
+        r.put("input_shape", spec.inputShape());
         r.put("batch", batch);
         r.put("loss", loss);
         r.put("eps", opts.eps());
@@ -383,7 +383,7 @@ final class GradcheckCommand implements Main.Command {
                 Map<String, Object> c = new LinkedHashMap<>();
                 c.put("mode", m.mode().equals("-") ? "train" : m.mode());
                 c.put("parameter", e.name());
-                c.put("shape", ints(e.shape()));
+                c.put("shape", e.shape());
                 c.put("numel", e.numel());
                 c.put("elements", e.elements());
                 c.put("directions", e.directions());
@@ -396,11 +396,5 @@ final class GradcheckCommand implements Main.Command {
         }
         r.put("checks", checks);
         return r;
-    }
-
-    private static List<Object> ints(int[] v) {
-        List<Object> l = new ArrayList<>();
-        for (int d : v) l.add(d);
-        return l;
     }
 }

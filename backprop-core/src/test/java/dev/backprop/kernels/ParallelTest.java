@@ -2,7 +2,6 @@ package dev.backprop.kernels;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,9 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link Parallel#forRange}: coverage, chunking rules, nesting, exceptions, resizing. Nothing here asserts on
- * time; the {@link Timeout}s only turn a deadlock into a failure instead of a hung build.
+ * time; a deadlock is caught by the build's fork timeout (surefire's forkedProcessTimeoutInSeconds in the POM).
  */
-@Timeout(120)
 class ParallelTest {
 
     private final int savedThreads = Parallel.threads();

@@ -128,19 +128,16 @@ public final class Trainer {
     }
 
     private TrainingException anomaly(AnomalyException e, int epoch, int step) {
-        String param = "", message = e.getMessage();
+        String param = "";
         if (e.phase() == AnomalyException.Phase.STEP) {
+            // "in the RMSprop step of parameter 1.weight: the update made it [128, 64] non-finite: ...": the
+            // optimizer and the parameter by name, up front, instead of a frame of this loop.
             for (var p : model.namedParameters().entrySet()) {
-                if (p.getValue() != e.value()) continue;
-                // "in the RMSprop step of parameter 1.weight: the update made it [128, 64] non-finite: ...": the
-                // optimizer and the parameter by name once, up front, instead of a frame of this loop.
-                param = ", in the " + e.op() + " step of parameter " + p.getKey();
-                String made = e.op() + " step made a parameter ";
-                if (message.startsWith(made)) message = "the update made it " + message.substring(made.length());
+                if (p.getValue() == e.value()) param = ", in the " + e.op() + " step of parameter " + p.getKey();
             }
         }
         String when = step > 0 ? "step " + step : "evaluation";
-        return new TrainingException(String.format(Locale.ROOT, "anomaly at epoch %d, %s%s: %s", epoch, when, param, message), e);
+        return new TrainingException(String.format(Locale.ROOT, "anomaly at epoch %d, %s%s: %s", epoch, when, param, e.getMessage()), e);
     }
 
     private History fit(int[] at) {
