@@ -326,17 +326,9 @@ public final class Anomaly {
     /** Whether every value is finite: one pass over contiguous float32 storage, the common case. */
     private static boolean finite(Tensor t) {
         if (!t.dtype().isFloating()) return true;
-        if (t.isContiguous() && t.dtype() == DType.FLOAT32) {
-            float[] a = t.storage().floats();
-            int from = t.storageOffset(), to = from + (int) t.numel();
-            // A NaN or an infinity makes the sum of squares non-finite, and that sum is a vectorised kernel; only
-            // when it is not finite (or values past 1.8e19 overflowed their squares) look element by element.
-            if (Double.isFinite(Kernels.active().sumOfSquares(a, from, to - from))) return true;
-            for (int i = from; i < to; i++) {
-                if (!Float.isFinite(a[i])) return false;
-            }
-            return true;
-        }
+        // A NaN or an infinity makes the sum of squares non-finite, and on float32 that sum is a vectorised kernel;
+        // only when it is not finite (or squares past 1.8e308 overflowed) look element by element.
+        if (t.dtype() == DType.FLOAT32 && Double.isFinite(Kernels.sumOfSquares(t))) return true;
         for (double v : t.toDoubleArray()) {
             if (!Double.isFinite(v)) return false;
         }

@@ -79,6 +79,14 @@ public final class Storage {
         version++;
     }
 
+    /**
+     * Moves the version past {@code other}'s when it is not already there: storage that replaces another under a
+     * tensor (see {@link Tensor#setData}) must not look unchanged to a graph that saved the old one's version.
+     */
+    void versionPast(int other) {
+        if (version <= other) version = other + 1;
+    }
+
     public float[] floats() {
         if (array instanceof float[] f) return f;
         throw wrongType(DType.FLOAT32);

@@ -406,7 +406,7 @@ public class Tensor {
                     + source.dtype());
         }
         if (source.storage != storage) {
-            while (source.storage.version() <= storage.version()) source.storage.bumpVersion();
+            source.storage.versionPast(storage.version());
         }
         storage = source.storage;
         offset = source.offset;

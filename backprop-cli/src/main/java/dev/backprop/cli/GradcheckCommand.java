@@ -10,6 +10,7 @@ import dev.backprop.data.DataSets;
 import dev.backprop.data.LabeledData;
 import dev.backprop.data.LoadOptions;
 import dev.backprop.io.Json;
+import dev.backprop.io.ModelFiles;
 import dev.backprop.io.ModelSpec;
 import dev.backprop.nn.BatchNorm;
 import dev.backprop.nn.BatchNorm1d;
@@ -19,9 +20,7 @@ import dev.backprop.nn.Functional;
 import dev.backprop.nn.Module;
 import dev.backprop.nn.Sequential;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -104,8 +103,7 @@ final class GradcheckCommand implements Main.Command {
         if (o.has("model") && o.has("layer")) throw new UserError("gradcheck: give --model or --layer, not both");
         if (o.has("input-shape") && o.has("data")) throw new UserError("gradcheck: give --data or --input-shape, not both");
         if (o.has("classes") && !o.has("input-shape")) throw new UserError("gradcheck: --classes goes with --input-shape (--data brings its own classes)");
-        int batch = o.intValue("batch", 4);
-        if (batch < 1 || batch > 4096) throw new UserError("gradcheck: --batch must be between 1 and 4096, got " + batch);
+        int batch = o.intValue("batch", 4, 1, 4096);
         double tolerance = o.doubleValue("tolerance", GradCheck.TOLERANCE);
         if (!(tolerance > 0)) throw new UserError("gradcheck: --tolerance must be positive, got " + o.get("tolerance"));
         double eps = o.doubleValue("eps", GradCheck.MODULE_EPS);
@@ -199,26 +197,25 @@ final class GradcheckCommand implements Main.Command {
         GradCheck.ModuleOptions opts = new GradCheck.ModuleOptions(eps, tolerance, elements, directions, seed);
         List<ModeResult> results = new ArrayList<>();
         long maskSeed = seed + 2;
-        Sequential net = model;
         for (String mode : modes) {
             if (mode.equals("train")) {
-                net.train();
+                model.train();
             } else if (trained == null) {
                 // Running statistics start at mean 0 and variance 1, which makes evaluation-mode batch norm nearly
                 // the identity; a few training batches move them first (a trained model's are its own).
-                net.train();
+                model.train();
                 try (var s = GradMode.noGrad()) {
-                    for (int i = 0; i < 3; i++) net.forward(Tensor.randn(gen, DType.FLOAT64, batchShape).mul(1.5).add(0.5));
+                    for (int i = 0; i < 3; i++) model.forward(Tensor.randn(gen, DType.FLOAT64, batchShape).mul(1.5).add(0.5));
                 }
-                net.eval();
+                model.eval();
             } else {
-                net.eval();
+                model.eval();
             }
             Function<Tensor, Tensor> f = in -> {
                 modelGen.reseed(maskSeed);
-                return loss.apply(net.forward(in));
+                return loss.apply(model.forward(in));
             };
-            results.add(new ModeResult(modes.size() > 1 ? mode : "-", GradCheck.checkModule(net, f, x, opts)));
+            results.add(new ModeResult(mode, GradCheck.checkModule(model, f, x, opts)));
         }
         double seconds = (System.nanoTime() - start) / 1e9;
 
@@ -260,16 +257,7 @@ final class GradcheckCommand implements Main.Command {
         if (file) {
             Path p = Path.of(modelArg);
             if (!Files.isRegularFile(p)) throw new UserError("gradcheck: --model " + modelArg + ": no such file");
-            ModelSpec s;
-            try {
-                s = ModelSpec.parse(Files.readString(p, StandardCharsets.UTF_8));
-            } catch (java.nio.charset.MalformedInputException e) {
-                throw new UserError("gradcheck: " + modelArg + " is not a JSON model file (it is not UTF-8 text); give a model.json");
-            } catch (IOException e) {
-                throw new UserError("gradcheck: cannot read " + modelArg + ": " + e.getMessage());
-            } catch (IllegalArgumentException e) {
-                throw new UserError("gradcheck: " + modelArg + ": " + e.getMessage().replaceFirst("^model spec: ", ""));
-            }
+            ModelSpec s = ModelFiles.readSpec(p);   // its errors name the file
             if (s.layers().isEmpty()) throw new UserError("gradcheck: " + modelArg + " has no layers; list them under \"layers\"");
             return withShape(s, o, modelArg);
         }
@@ -381,7 +369,7 @@ final class GradcheckCommand implements Main.Command {
         for (ModeResult m : results) {
             for (GradCheck.Entry e : m.result().entries()) {
                 Map<String, Object> c = new LinkedHashMap<>();
-                c.put("mode", m.mode().equals("-") ? "train" : m.mode());
+                c.put("mode", m.mode());
                 c.put("parameter", e.name());
                 c.put("shape", e.shape());
                 c.put("numel", e.numel());

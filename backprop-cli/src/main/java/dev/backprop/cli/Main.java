@@ -1,16 +1,16 @@
 package dev.backprop.cli;
 
+import dev.backprop.AnomalyException;
 import dev.backprop.train.TrainingException;
 
 import dev.backprop.io.Json;
 
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -49,15 +49,12 @@ public final class Main {
     /** {@link #run(String[], PrintStream, PrintStream)} with the given commands (tests add one that fails on purpose). */
     static int run(String[] args, PrintStream out, PrintStream err, List<Command> commands) {
         boolean verbose = Arrays.asList(args).contains("--verbose");
-        // With --json, stdout's last line is held back until the command ends: on an error it is followed by the
-        // error object, or, when the command printed one itself (train's names the anomaly), given its status.
-        HeldLine held = Arrays.asList(args).contains("--json") ? new HeldLine(out) : null;
-        PrintStream o = held == null ? out : new PrintStream(held, true, out.charset());
+        boolean json = Arrays.asList(args).contains("--json");
         RuntimeException failure = null;
         String[] command = new String[1];
         int status = 1;
         try {
-            status = dispatch(args, o, err, commands, command);
+            status = dispatch(args, out, err, commands, command);
         } catch (UserError | IllegalArgumentException e) {
             failure = report(err, e, command[0], verbose);
             status = 2;
@@ -79,12 +76,9 @@ public final class Main {
                     + " (this is a bug; rerun with --verbose for the stack trace and report it)", e), null, false);
             if (verbose) e.printStackTrace(err);
             status = 1;
-        } finally {
-            if (held != null) {
-                o.flush();
-                held.finish(failure == null ? null : failure.getMessage(), status);
-            }
         }
+        // With --json a script reads the last line of stdout: after an error, the error object.
+        if (json && failure != null) out.println(Json.write(errorObject(failure.getMessage(), status, failure.getCause())));
         return status;
     }
 
@@ -174,58 +168,22 @@ public final class Main {
         return new IllegalStateException(line, e);
     }
 
-    /** An output stream that passes every line on as the next one starts, holding the last one until {@link #finish}. */
-    private static final class HeldLine extends OutputStream {
-        private final PrintStream to;
-        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
-        private boolean complete;
-
-        HeldLine(PrintStream to) {
-            this.to = to;
+    /**
+     * {"error": line, "status": N}, with where an anomaly happened ({"anomaly": {op, phase, location}}) when a
+     * training stopped on one (--detect-anomaly).
+     */
+    static Map<String, Object> errorObject(String line, int status, Throwable cause) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("error", line);
+        r.put("status", status);
+        if (cause instanceof TrainingException t && t.getCause() instanceof AnomalyException a) {
+            Map<String, Object> at = new LinkedHashMap<>();
+            at.put("op", a.op());
+            at.put("phase", a.phase().name().toLowerCase(Locale.ROOT));
+            at.put("location", a.location());
+            r.put("anomaly", at);
         }
-
-        @Override
-        public void write(int b) {
-            if (complete) release();
-            line.write(b);
-            complete = b == '\n';
-        }
-
-        private void release() {
-            to.write(line.toByteArray(), 0, line.size());
-            line.reset();
-            complete = false;
-        }
-
-        /** Passes the held line on; after an error ({@code error} non-null) ends with the error object. */
-        void finish(String error, int status) {
-            if (error != null) {
-                Map<String, Object> r = new LinkedHashMap<>();
-                String last = line.toString(to.charset()).strip();
-                if (last.startsWith("{\"error\"")) {
-                    // The command's own error object (train's names the anomaly): keep its fields, with the status.
-                    try {
-                        if (Json.parse(last) instanceof Map<?, ?> own) {
-                            own.forEach((k, v) -> r.put(k.toString(), v));
-                            line.reset();
-                        }
-                    } catch (IllegalArgumentException e) {
-                        r.clear();
-                    }
-                }
-                release();
-                // The same line as stderr, prefix included, even where the command wrote its own object.
-                r.put("error", error);
-                Map<String, Object> obj = new LinkedHashMap<>();
-                obj.put("error", r.remove("error"));
-                obj.put("status", status);
-                obj.putAll(r);
-                to.println(Json.write(obj));
-            } else {
-                release();
-            }
-            to.flush();
-        }
+        return r;
     }
 
     static String usage() {

@@ -137,6 +137,22 @@ final class Options {
         }
     }
 
+    /**
+     * {@link #intValue(String, int)} within [min, max]: any whole number outside, one beyond the int range included,
+     * gets "must be between min and max".
+     */
+    int intValue(String name, int fallback, int min, int max) {
+        String v = values.get(name);
+        if (v == null) return fallback;
+        String t = v.trim();
+        if (!t.matches("[+-]?[0-9]+")) throw new UserError(command + ": --" + name + " expects a whole number, got '" + v + "'");
+        java.math.BigInteger n = new java.math.BigInteger(t);
+        if (n.compareTo(java.math.BigInteger.valueOf(min)) < 0 || n.compareTo(java.math.BigInteger.valueOf(max)) > 0) {
+            throw new UserError(String.format(Locale.ROOT, "%s: --%s must be between %,d and %,d, got %s", command, name, min, max, t));
+        }
+        return n.intValue();
+    }
+
     double doubleValue(String name, double fallback) {
         String v = values.get(name);
         if (v == null) return fallback;

@@ -150,7 +150,7 @@ class CommandLineEdgesTest {
         MainTest.userError("train: --epochs 99999999999 is too large (at most 2147483647)", "train", "--epochs", "99999999999");
         MainTest.userError("train: --lr 1e400 is too large (above 1.8e308)", "train", "--lr", "1e400");
         MainTest.userError("train: --lr expects a number, got 'NaN'", "train", "--lr", "NaN");
-        MainTest.userError("train: --monitor expects a whole number of steps, got 'true'", "train", "--monitor=true");
+        MainTest.userError("train: --monitor expects a whole number, got 'true'", "train", "--monitor=true");
     }
 
     @Test

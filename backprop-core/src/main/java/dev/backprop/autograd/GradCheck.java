@@ -402,8 +402,8 @@ public final class GradCheck {
             record(all, analytical, numerical, 1, where);
         }
 
-        /** Records |analytical − numerical| / max(scale, |numerical|); returns whether it is within tolerance. */
-        boolean record(Acc acc, double analytical, double numerical, double scale, String where) {
+        /** Records |analytical − numerical| / max(scale, |numerical|), and a failure when above the tolerance. */
+        void record(Acc acc, double analytical, double numerical, double scale, String where) {
             double err = error(analytical, numerical, scale);
             acc.checked++;
             if (err > acc.maxError || (Double.isNaN(err) && acc.maxError == 0)) {
@@ -417,7 +417,6 @@ public final class GradCheck {
                         + String.format(Locale.ROOT, "%.12g", analytical) + " vs numerical "
                         + String.format(Locale.ROOT, "%.12g", numerical) + ", error " + fmt(err)));
             }
-            return ok;
         }
 
         static double error(double analytical, double numerical, double scale) {

@@ -47,8 +47,16 @@ public final class Json {
         if (pos >= s.length()) throw error("unexpected end of input");
         char c = s.charAt(pos);
         switch (c) {
-            case '{': return object();
-            case '[': return array();
+            case '{', '[': {
+                // Open containers are counted: a file nested thousands deep is refused, not a stack overflow.
+                if (++depth > MAX_DEPTH) {
+                    throw new IllegalArgumentException("JSON nested more than " + MAX_DEPTH + " levels deep (at offset "
+                            + pos + ")");
+                }
+                Object v = c == '{' ? object() : array();
+                depth--;
+                return v;
+            }
             case '"': return string();
             case 't': return literal("true", Boolean.TRUE);
             case 'f': return literal("false", Boolean.FALSE);
@@ -68,18 +76,12 @@ public final class Json {
         return v;
     }
 
-    private void enter() {
-        if (++depth > MAX_DEPTH) throw new IllegalArgumentException("JSON nested more than " + MAX_DEPTH + " levels deep (at offset " + pos + ")");
-    }
-
     private Map<String, Object> object() {
-        enter();
         Map<String, Object> m = new LinkedHashMap<>();
         pos++;
         ws();
         if (peek() == '}') {
             pos++;
-            depth--;
             return m;
         }
         while (true) {
@@ -94,22 +96,17 @@ public final class Json {
             ws();
             char c = peek();
             pos++;
-            if (c == '}') {
-                depth--;
-                return m;
-            }
+            if (c == '}') return m;
             if (c != ',') throw error("expected ',' or '}'");
         }
     }
 
     private List<Object> array() {
-        enter();
         List<Object> a = new ArrayList<>();
         pos++;
         ws();
         if (peek() == ']') {
             pos++;
-            depth--;
             return a;
         }
         while (true) {
@@ -118,10 +115,7 @@ public final class Json {
             ws();
             char c = peek();
             pos++;
-            if (c == ']') {
-                depth--;
-                return a;
-            }
+            if (c == ']') return a;
             if (c != ',') throw error("expected ',' or ']'");
         }
     }

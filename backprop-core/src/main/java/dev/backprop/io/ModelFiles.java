@@ -127,7 +127,7 @@ public final class ModelFiles {
         try {
             text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(json))).toString();
         } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException(json + ": not valid UTF-8");
+            throw new IllegalArgumentException(json + " is not a JSON model file (it is not UTF-8 text); give a model.json");
         } catch (IOException e) {
             throw Safetensors.io("read", json, e);
         }

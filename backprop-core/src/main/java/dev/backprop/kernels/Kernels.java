@@ -100,6 +100,19 @@ public interface Kernels {
     double sumOfSquares(float[] a, int off, int n);
 
     /**
+     * Σ t² over every element of {@code t}, in double: the active kernel on dense float32 storage (gradients, the
+     * common case), a plain loop otherwise. Not finite when an element is not (or a square overflows double).
+     */
+    static double sumOfSquares(Tensor t) {
+        if (t.isContiguous() && t.dtype() == DType.FLOAT32) {
+            return active().sumOfSquares(t.storage().floats(), t.storageOffset(), (int) t.numel());
+        }
+        double s = 0;
+        for (double v : t.toDoubleArray()) s += v * v;
+        return s;
+    }
+
+    /**
      * Which GEMM {@link #FAST} uses, for reports: for example {@code VectorGemm(512-bit, 6x64 tiles)}, or
      * {@code BlockedGemm} and why the Vector API is not used.
      */

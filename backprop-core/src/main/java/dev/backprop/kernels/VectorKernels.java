@@ -411,8 +411,8 @@ final class VectorKernels extends ReferenceKernels {
     /**
      * The lanes of {@code v} added in lane order, in double. Not {@code reduceLanes(ADD)}: its order of additions is
      * unspecified, so it may differ between the interpreted and the JIT-compiled kernel, as the lanewise EXP did
-     * (see exp below), and a sum must repeat exactly for a seed to. Called once per block of lanes: the fixed order
-     * costs nothing measurable.
+     * (see the NOTE on the transcendentals above), and a sum must repeat exactly for a seed to. Called once per
+     * block of lanes: the fixed order costs nothing measurable.
      */
     static double sumLanes(FloatVector v) {
         double s = 0;

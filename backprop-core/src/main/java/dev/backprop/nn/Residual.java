@@ -16,7 +16,6 @@ import java.util.List;
  * layers undiminished, however small each ∂f/∂x is (He et al., "Deep Residual Learning", 2015).
  */
 public final class Residual extends Module {
-    private final List<Module> layers;
     private final Sequential body;
 
     public Residual(Module... layers) {
@@ -25,16 +24,15 @@ public final class Residual extends Module {
 
     public Residual(List<? extends Module> layers) {
         if (layers.isEmpty()) throw new IllegalArgumentException("Residual: needs at least one layer");
-        this.layers = List.copyOf(layers);
         for (int i = 0; i < layers.size(); i++) registerModule(Integer.toString(i), layers.get(i));
         // Runs the layers (fusion and hooks included) without being registered: the layers are this module's
         // children, so their names carry no extra path element.
-        this.body = new Sequential(this.layers);
+        this.body = new Sequential(List.copyOf(layers));
     }
 
     /** The layers of f, in order. */
     public List<Module> layers() {
-        return layers;
+        return body.layers();
     }
 
     @Override

@@ -228,8 +228,10 @@ public final class GradientMonitor implements Callback {
         float[] v = y.detach().toFloatArray();
         if (v.length == 0) return 0;
         long sat = 0;
-        for (float x : v) {
-            if (kind.equals("sigmoid") ? x < SIGMOID_LOW || x > SIGMOID_HIGH : Math.abs(x) > TANH_HIGH) sat++;
+        if (kind.equals("sigmoid")) {
+            for (float x : v) if (x < SIGMOID_LOW || x > SIGMOID_HIGH) sat++;
+        } else {
+            for (float x : v) if (Math.abs(x) > TANH_HIGH) sat++;
         }
         return (double) sat / v.length;
     }
@@ -242,7 +244,7 @@ public final class GradientMonitor implements Callback {
         for (Watched w : watched) {
             Tensor g = w.weight.grad();
             if (g == null) continue;
-            double norm = Math.sqrt(sumOfSquares(g));
+            double norm = Math.sqrt(Kernels.sumOfSquares(g));
             if (!Double.isFinite(norm) && !nonFinite) {
                 nonFinite = true;
                 nonFiniteLayer = w.name;
@@ -307,15 +309,6 @@ public final class GradientMonitor implements Callback {
     public void onTrainEnd(Trainer trainer, History history) {
         for (Module.HookHandle h : hooks) h.remove();
         hooks.clear();
-    }
-
-    private static double sumOfSquares(Tensor g) {
-        if (g.isContiguous() && g.dtype() == DType.FLOAT32) {
-            return Kernels.active().sumOfSquares(g.storage().floats(), g.storageOffset(), (int) g.numel());
-        }
-        double s = 0;
-        for (double v : g.toDoubleArray()) s += v * v;
-        return s;
     }
 
     // ------------------------------------------------------------------------------------------------ diagnosis

@@ -216,12 +216,7 @@ public final class Trainer {
         double sum = 0;
         for (Parameter p : params) {
             Tensor g = p.grad();
-            if (g == null) continue;
-            if (g.isContiguous() && g.dtype() == dev.backprop.DType.FLOAT32) {
-                sum += dev.backprop.kernels.Kernels.active().sumOfSquares(g.storage().floats(), g.storageOffset(), (int) g.numel());
-            } else {
-                for (double v : g.toDoubleArray()) sum += v * v;
-            }
+            if (g != null) sum += dev.backprop.kernels.Kernels.sumOfSquares(g);
         }
         return Math.sqrt(sum);
     }
