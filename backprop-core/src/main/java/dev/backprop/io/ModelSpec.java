@@ -310,16 +310,7 @@ public final class ModelSpec {
 
     /** A residual block keeps the shape: its layers must map the input shape to itself. */
     private static int[] residualShape(Layer l, int[] in) {
-        int[] s = in;
-        List<Layer> inner = l.layersArg("layers");
-        for (int j = 0; j < inner.size() && s != null; j++) {
-            Layer c = inner.get(j);
-            try {
-                s = KINDS.get(c.type()).shape().apply(c, s);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("layers[" + j + "] (" + c.type() + "): " + e.getMessage(), e);
-            }
-        }
+        int[] s = traceLayers(l.layersArg("layers"), in, "", null);
         if (s != null && !Arrays.equals(s, in)) {
             throw new IllegalArgumentException("x + f(x) needs f to keep the shape, but f maps " + Shape.str(in) + " to " + Shape.str(s));
         }
@@ -698,7 +689,15 @@ public final class ModelSpec {
 
     /** Follows the example shape through the layers, checking each; the output shape, or null when unknown. */
     private int[] trace(String pre, String firstInput) {
-        int[] s = inputShape;
+        return traceLayers(layers, inputShape, pre, firstInput);
+    }
+
+    /**
+     * The shape after {@code layers} from {@code in} (null once a layer cannot tell); a layer that does not fit is an
+     * error naming it, and what fed it: the previous layer's output or {@code firstInput}.
+     */
+    private static int[] traceLayers(List<Layer> layers, int[] in, String pre, String firstInput) {
+        int[] s = in;
         for (int i = 0; i < layers.size() && s != null; i++) {
             Layer l = layers.get(i);
             try {
@@ -822,8 +821,10 @@ public final class ModelSpec {
     public static ModelSpec preset(String name, int[] inputShape, int outputs, String activation, double dropout) {
         String n = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
         List<Integer> hidden = new ArrayList<>();
-        if (n.equals("deep-mlp") || n.startsWith("deep-mlp:")) return deepMlp(name, n, inputShape, outputs, activation, dropout);
-        if (n.equals("mlp")) {
+        DeepMlp deep = n.equals("deep-mlp") || n.startsWith("deep-mlp:") ? DeepMlp.parse(name, n) : null;
+        if (deep != null) {
+            // Its layers are built below, after the checks every preset shares.
+        } else if (n.equals("mlp")) {
             hidden.add(128);
         } else if (n.startsWith("mlp:")) {
             for (String part : n.substring(4).split(",", -1)) {
@@ -866,6 +867,10 @@ public final class ModelSpec {
                     + " has more than 2^31 - 1 features");
         }
         if (inputShape.length > 1) layers.add(Layer.of("flatten"));
+        if (deep != null) {
+            deep.addLayers(layers, (int) features, outputs, actLayer, dropout);
+            return new ModelSpec(inputShape, layers, Map.of());
+        }
         for (int h : hidden) {
             layers.add(Layer.of("linear", "in", (int) features, "out", h, "bias", true));
             layers.add(actLayer);
@@ -876,14 +881,14 @@ public final class ModelSpec {
         return new ModelSpec(inputShape, layers, Map.of());
     }
 
-    /** The {@code deep-mlp} preset (see {@link #preset}). */
-    private static ModelSpec deepMlp(String name, String n, int[] inputShape, int outputs, String activation, double dropout) {
-        String usage = "; expected deep-mlp:DEPTHxWIDTH with optional ,batch-norm and ,residual, e.g. deep-mlp:20x64,residual";
-        int depth = 20, width = 64;
-        boolean bn = false, residual = false;
-        if (n.startsWith("deep-mlp:")) {
+    /** The {@code deep-mlp} preset's options (see {@link #preset}): DEPTH linear layers of WIDTH, and how they are joined. */
+    private record DeepMlp(int depth, int width, boolean batchNorm, boolean residual) {
+        static DeepMlp parse(String name, String n) {
+            String usage = "; expected deep-mlp:DEPTHxWIDTH with optional ,batch-norm and ,residual, e.g. deep-mlp:20x64,residual";
+            if (!n.startsWith("deep-mlp:")) return new DeepMlp(20, 64, false, false);
             String[] parts = n.substring(9).split(",", -1);
             String[] dw = parts[0].trim().split("x", -1);
+            int depth, width;
             try {
                 if (dw.length != 2) throw new NumberFormatException();
                 depth = Integer.parseInt(dw[0].trim());
@@ -897,6 +902,7 @@ public final class ModelSpec {
                 throw new IllegalArgumentException("preset \"" + name + "\": " + (depth < 2 ? "DEPTH (the number of linear layers) "
                         + "must be at least 2, got " + depth : "WIDTH must be positive, got " + width) + usage);
             }
+            boolean bn = false, residual = false;
             for (int i = 1; i < parts.length; i++) {
                 switch (parts[i].trim()) {
                     case "batch-norm", "bn" -> bn = true;
@@ -904,35 +910,22 @@ public final class ModelSpec {
                     default -> throw new IllegalArgumentException("preset \"" + name + "\": unknown option \"" + parts[i].trim() + "\"" + usage);
                 }
             }
+            return new DeepMlp(depth, width, bn, residual);
         }
-        if (inputShape == null || inputShape.length == 0) {
-            throw new IllegalArgumentException("preset \"" + name + "\": needs the input shape of one example");
+
+        /** Appends the hidden blocks (each a residual block after the first, with ,residual) and the output layer. */
+        void addLayers(List<Layer> layers, int features, int outputs, Layer actLayer, double dropout) {
+            for (int i = 0; i < depth - 1; i++) {
+                List<Layer> block = new ArrayList<>();
+                block.add(Layer.of("linear", "in", i == 0 ? features : width, "out", width, "bias", !batchNorm));
+                if (batchNorm) block.add(Layer.of("batch_norm1d", "num_features", width));
+                block.add(actLayer);
+                if (dropout > 0) block.add(Layer.of("dropout", "p", dropout));
+                if (residual && i > 0) layers.add(Layer.of("residual", "layers", block));
+                else layers.addAll(block);
+            }
+            layers.add(Layer.of("linear", "in", width, "out", outputs, "bias", true));
         }
-        if (outputs < 1) throw new IllegalArgumentException("preset \"" + name + "\": outputs must be positive, got " + outputs);
-        if (Double.isNaN(dropout)) dropout = 0;
-        if (!(dropout >= 0 && dropout < 1)) {
-            throw new IllegalArgumentException("preset \"" + name + "\": dropout is a drop probability in [0, 1), got " + dropout);
-        }
-        long features = Shape.numel(inputShape);
-        if (features > Integer.MAX_VALUE || features < 1) {
-            throw new IllegalArgumentException("preset \"" + name + "\": input shape " + Shape.str(inputShape) + " has no usable number of features");
-        }
-        Module act = Activation.of(activation);
-        Kind actKind = BY_CLASS.get(act.getClass());
-        Layer actLayer = new Layer(actKind.type(), actKind.writer().apply(act));
-        List<Layer> layers = new ArrayList<>();
-        if (inputShape.length > 1) layers.add(Layer.of("flatten"));
-        for (int i = 0; i < depth - 1; i++) {
-            List<Layer> block = new ArrayList<>();
-            block.add(Layer.of("linear", "in", i == 0 ? (int) features : width, "out", width, "bias", !bn));
-            if (bn) block.add(Layer.of("batch_norm1d", "num_features", width));
-            block.add(actLayer);
-            if (dropout > 0) block.add(Layer.of("dropout", "p", dropout));
-            if (residual && i > 0) layers.add(Layer.of("residual", "layers", block));
-            else layers.addAll(block);
-        }
-        layers.add(Layer.of("linear", "in", width, "out", outputs, "bias", true));
-        return new ModelSpec(inputShape, layers, Map.of());
     }
 
     private static ModelSpec convPreset(String name, String n, int[] in, int outputs, Layer act, double dropout) {
