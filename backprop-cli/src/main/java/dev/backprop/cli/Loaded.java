@@ -52,10 +52,7 @@ record Loaded(Sequential model, ModelSpec spec, String data, String source, List
         }
         // Both files are looked for first: reading stops at the first missing one, and would say "cannot read"
         // (an I/O failure) where the user gave the wrong directory.
-        Path json = Files.isDirectory(p) ? p.resolve(ModelFiles.SPEC) : p;
-        String name = json.getFileName().toString();
-        Path weights = Files.isDirectory(p) ? p.resolve(ModelFiles.WEIGHTS)
-                : json.resolveSibling((name.endsWith(".json") ? name.substring(0, name.length() - 5) : name) + ".safetensors");
+        Path json = ModelFiles.specPath(p), weights = ModelFiles.weightsPath(p);
         boolean hasJson = Files.exists(json), hasWeights = Files.exists(weights);
         if (!hasJson && !hasWeights) {
             throw new UserError(command + ": " + path + " holds neither " + ModelFiles.SPEC + " nor " + ModelFiles.WEIGHTS + "; " + RUN_DIR);

@@ -97,16 +97,7 @@ public final class ModelFiles {
      * @throws java.io.UncheckedIOException when a file cannot be read
      */
     public static Loaded load(Path dirOrJsonFile) {
-        Path json, weights;
-        if (Files.isDirectory(dirOrJsonFile)) {
-            json = dirOrJsonFile.resolve(SPEC);
-            weights = dirOrJsonFile.resolve(WEIGHTS);
-        } else {
-            json = dirOrJsonFile;
-            String name = json.getFileName().toString();
-            String base = name.endsWith(".json") ? name.substring(0, name.length() - 5) : name;
-            weights = json.resolveSibling(base + ".safetensors");
-        }
+        Path json = specPath(dirOrJsonFile), weights = weightsPath(dirOrJsonFile);
         ModelSpec spec = readSpec(json);
         Map<String, Tensor> state = Safetensors.read(weights);
         Sequential model = spec.build(new Generator(0), Init.Scheme.ZEROS); // the weights are loaded next
@@ -114,6 +105,18 @@ public final class ModelFiles {
         model.loadStateDict(state, true);
         model.eval();
         return new Loaded(model, spec);
+    }
+
+    /** The model description {@link #load} reads: {@code dir/model.json}, or the file itself. */
+    public static Path specPath(Path dirOrJsonFile) {
+        return Files.isDirectory(dirOrJsonFile) ? dirOrJsonFile.resolve(SPEC) : dirOrJsonFile;
+    }
+
+    /** The weights {@link #load} reads: {@code dir/model.safetensors}, or {@code x.safetensors} beside {@code x.json}. */
+    public static Path weightsPath(Path dirOrJsonFile) {
+        if (Files.isDirectory(dirOrJsonFile)) return dirOrJsonFile.resolve(WEIGHTS);
+        String name = dirOrJsonFile.getFileName().toString();
+        return dirOrJsonFile.resolveSibling((name.endsWith(".json") ? name.substring(0, name.length() - 5) : name) + ".safetensors");
     }
 
     /**
