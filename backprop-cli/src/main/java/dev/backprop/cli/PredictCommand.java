@@ -150,8 +150,8 @@ final class PredictCommand implements Main.Command {
             if (line.isEmpty()) continue;
             List<String> cells = Csv.splitLine(line);
             if (ln == first && !numeric(cells.getFirst())) {
-                pick = header(cells, features, names, labelColumn, f);
                 headerCells = cells.stream().map(String::trim).toList();
+                pick = header(headerCells, features, names, labelColumn, f, ln + 1);
                 continue;
             }
             if (pick == null) {
@@ -168,20 +168,8 @@ final class PredictCommand implements Main.Command {
                 if (j >= cells.size()) {
                     throw new UserError("predict: " + f + ":" + (ln + 1) + ": " + cells.size() + " values, expected at least " + (j + 1));
                 }
-                String c = cells.get(j).trim();
-                float v;
-                try {
-                    v = Float.parseFloat(c);
-                } catch (NumberFormatException e) {
-                    throw new UserError("predict: " + f + ":" + (ln + 1) + ": column " + (j + 1) + ": '" + c + "' is not a number");
-                }
-                if (!Float.isFinite(v)) {
-                    String column = headerCells != null ? "'" + headerCells.get(j) + "'" : String.valueOf(j + 1);
-                    // The same words as train's CSV reader: 1e39 is a number, but not one float32 can hold.
-                    boolean overflow = Double.isFinite(Double.parseDouble(c));
-                    throw new UserError("predict: " + f + ":" + (ln + 1) + ": column " + column + ": '" + c + "' is not a finite "
-                            + (overflow ? "float32 number (|x| must be at most 3.4028235e38)" : "number"));
-                }
+                String column = headerCells != null ? headerCells.get(j) : String.valueOf(j + 1);
+                float v = Csv.number(cells.get(j).trim(), f, ln + 1, column);   // train's reader's rules and words
                 row[k] = v;
             }
             rows.add(row);
@@ -192,11 +180,8 @@ final class PredictCommand implements Main.Command {
     }
 
     /** The column of each training feature in a header row; the label column (and any other) is skipped. */
-    private static int[] header(List<String> cells, int features, List<String> names, String labelColumn, String f) {
-        List<String> h = cells.stream().map(String::trim).toList();
-        for (int j = 0; j < h.size(); j++) {
-            if (h.indexOf(h.get(j)) != j) throw new UserError("predict: " + f + ": column '" + h.get(j) + "' appears twice in the header; rename one");
-        }
+    private static int[] header(List<String> h, int features, List<String> names, String labelColumn, String f, int line) {
+        Csv.checkHeader(h, f, line);
         if (names != null && names.size() == features) {
             int[] pick = new int[features];
             for (int k = 0; k < features; k++) {

@@ -107,12 +107,7 @@ public final class Csv {
         int columns = header.size();
         // Features are matched by name (predict reads a CSV's columns by the names the model was trained on): two
         // columns of one name would be ambiguous there, so refuse them here, where the fix is easy.
-        Set<String> seen = new HashSet<>();
-        for (String h : header) {
-            if (!seen.add(h)) {
-                throw new DataException(source + ":" + headerLine + ": column '" + h + "' appears twice in the header; rename one");
-            }
-        }
+        checkHeader(header, source, headerLine);
         int label = labelIndex(header, labelColumn, source);
         if (columns < 2) {
             throw new DataException(source + ":" + headerLine + ": the header has only the label column '" + header.get(label)
@@ -221,7 +216,19 @@ public final class Csv {
         }
     }
 
-    private static float number(String cell, String source, int line, String column) {
+    /** Refuses a header that names a column twice (features are matched by name, so the name must say which). */
+    public static void checkHeader(List<String> header, String source, int line) {
+        Set<String> seen = new HashSet<>();
+        for (String h : header) {
+            if (!seen.add(h)) throw new DataException(source + ":" + line + ": column '" + h + "' appears twice in the header; rename one");
+        }
+    }
+
+    /**
+     * A cell as a float32 feature or target: refuses an empty cell, text, NaN and infinity, and a number float32
+     * cannot hold, each naming the source, line and column.
+     */
+    public static float number(String cell, String source, int line, String column) {
         if (cell.isEmpty()) {
             throw new DataException(source + ":" + line + ": column '" + column + "': empty cell (missing values are not "
                     + "supported; fill or drop the row)");
