@@ -140,10 +140,8 @@ final class GradcheckCommand implements Main.Command {
             String activation = o.get("activation", o.has("input-shape") ? "relu" : d.activation());
             if (!ModelSpec.isPresetName(modelArg)) Loaded.rejectWeightsFile("gradcheck", modelArg, "the run's directory (or its model.json)");
             if (!ModelSpec.isPresetName(modelArg) && Files.isDirectory(Path.of(modelArg))) {
-                if (o.has("activation") || o.has("dropout")) {
-                    throw new UserError("gradcheck: " + TrainCommand.presetOptions(o) + " a preset, but " + modelArg + " is a trained "
-                            + "model with its own layers; leave " + (o.has("activation") && o.has("dropout") ? "them" : "it") + " out");
-                }
+                TrainCommand.refusePresetOptions(o, "gradcheck", modelArg, "is a trained model with its own layers",
+                        "leave " + TrainCommand.them(o) + " out");
                 Loaded m = Loaded.from("gradcheck", modelArg);
                 spec = withShape(m.spec(), o, modelArg);
                 trained = m.model().stateDict();
@@ -250,11 +248,9 @@ final class GradcheckCommand implements Main.Command {
     /** The spec of a preset or model file, with its input shape set. */
     static ModelSpec modelSpec(String modelArg, Options o, String activation) {
         boolean file = isFile(modelArg);
-        if (file && (o.has("activation") || o.has("dropout"))) {
-            throw new UserError("gradcheck: " + TrainCommand.presetOptions(o) + " a preset, but " + modelArg + " names its own "
-                    + "layers; leave " + (o.has("activation") && o.has("dropout") ? "them" : "it") + " out or edit the file");
-        }
         if (file) {
+            TrainCommand.refusePresetOptions(o, "gradcheck", modelArg, "names its own layers",
+                    "leave " + TrainCommand.them(o) + " out or edit the file");
             Path p = Path.of(modelArg);
             if (!Files.isRegularFile(p)) throw new UserError("gradcheck: --model " + modelArg + ": no such file");
             ModelSpec s = ModelFiles.readSpec(p);   // its errors name the file

@@ -211,10 +211,9 @@ final class TrainCommand implements Main.Command {
                 data.outputSize(), labelSmoothing);
         String modelArg = o.get("model", d.model());
         // Built before normalising (it needs only the data's shapes), because the model decides the default.
-        if (modelArg.toLowerCase(Locale.ROOT).endsWith(".json") && (o.has("dropout") || o.has("activation"))) {
-            throw new UserError("train: " + presetOptions(o) + " a preset, but " + modelArg + " names its own layers; "
-                    + "edit the " + (o.has("dropout") && o.has("activation") ? "dropout p and the activation layers"
-                    : o.has("dropout") ? "dropout p" : "activation layers") + " in the file instead");
+        if (modelArg.toLowerCase(Locale.ROOT).endsWith(".json")) {
+            refusePresetOptions(o, "train", modelArg, "names its own layers", "edit the " + (o.has("dropout") && o.has("activation")
+                    ? "dropout p and the activation layers" : o.has("dropout") ? "dropout p" : "activation layers") + " in the file instead");
         }
         if (Files.isDirectory(Path.of(modelArg))) {
             throw new UserError("train: --model " + modelArg + " is a directory; to train its architecture again, give "
@@ -554,10 +553,20 @@ final class TrainCommand implements Main.Command {
         return s.replaceAll("[^A-Za-z0-9._-]+", "-").replaceAll("^-+|-+$", "");
     }
 
-    /** "--dropout shapes", "--activation shapes" or "--dropout and --activation shape": the preset options given. */
-    static String presetOptions(Options o) {
-        if (o.has("dropout") && o.has("activation")) return "--dropout and --activation shape";
-        return (o.has("dropout") ? "--dropout" : "--activation") + " shapes";
+    /**
+     * Refuses --dropout and --activation, which shape a preset, for a model with layers of its own ({@code why});
+     * names only the options given ("--dropout shapes a preset, but …; " + fix). Nothing happens without them.
+     */
+    static void refusePresetOptions(Options o, String command, String model, String why, String fix) {
+        if (!o.has("dropout") && !o.has("activation")) return;
+        String given = o.has("dropout") && o.has("activation") ? "--dropout and --activation shape"
+                : (o.has("dropout") ? "--dropout" : "--activation") + " shapes";
+        throw new UserError(command + ": " + given + " a preset, but " + model + " " + why + "; " + fix);
+    }
+
+    /** "them" when both preset options are given, else "it". */
+    static String them(Options o) {
+        return o.has("dropout") && o.has("activation") ? "them" : "it";
     }
 
     static ModelSpec modelSpec(String arg, LabeledData data, Objective objective, String activation, double dropout) {
