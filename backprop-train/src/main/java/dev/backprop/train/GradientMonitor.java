@@ -78,7 +78,15 @@ public final class GradientMonitor implements Callback {
 
     /** One weight layer in one epoch; NaN where not measured (no sampled step, no activation after the layer). */
     public record LayerStats(String layer, String type, double gradNorm, double updateRatio, String activation,
-                             double deadShare, double saturatedShare) {}
+                             double deadShare, double saturatedShare) {
+        /** "relu 12% dead", "sigmoid 0% saturated", the activation alone, or "-" when none follows the layer. */
+        public String activationSummary() {
+            if (activation == null) return "-";
+            if (Double.isFinite(deadShare)) return String.format(Locale.ROOT, "%s %.0f%% dead", activation, 100 * deadShare);
+            if (Double.isFinite(saturatedShare)) return String.format(Locale.ROOT, "%s %.0f%% saturated", activation, 100 * saturatedShare);
+            return activation;
+        }
+    }
 
     /** All weight layers in one epoch, input side first. */
     public record EpochReport(int epoch, List<LayerStats> layers) {
@@ -418,11 +426,8 @@ public final class GradientMonitor implements Callback {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-8s %-8s %10s %13s  %s%n", "layer", "type",
                 "grad norm", "update/weight", "activation"));
         for (LayerStats s : r.layers()) {
-            String act = s.activation() == null ? "-" : s.activation() + (Double.isFinite(s.deadShare())
-                    ? String.format(Locale.ROOT, " %.0f%% dead", 100 * s.deadShare())
-                    : Double.isFinite(s.saturatedShare()) ? String.format(Locale.ROOT, " %.0f%% saturated", 100 * s.saturatedShare()) : "");
             sb.append(String.format(Locale.ROOT, "%-8s %-8s %10s %13s  %s%n", s.layer(), s.type(), sci(s.gradNorm()),
-                    sci(s.updateRatio()), act));
+                    sci(s.updateRatio()), s.activationSummary()));
         }
         return sb.toString();
     }

@@ -207,9 +207,7 @@ public final class HtmlReport {
         sb.append("<table><tr><th class=\"l\">layer (epoch ").append(eps.getLast().epoch()).append(")</th><th class=\"l\">type</th>"
                 + "<th>grad norm</th><th>update / weight</th><th class=\"l\">activation after it</th></tr>\n");
         for (GradientMonitor.LayerStats s : layers) {
-            String act = s.activation() == null ? "–" : s.activation() + (Double.isFinite(s.deadShare())
-                    ? String.format(Locale.ROOT, ": %.0f%% dead", 100 * s.deadShare())
-                    : Double.isFinite(s.saturatedShare()) ? String.format(Locale.ROOT, ": %.0f%% saturated", 100 * s.saturatedShare()) : "");
+            String act = s.activationSummary();
             sb.append("<tr><td class=\"l\">").append(esc(s.layer())).append("</td><td class=\"l\">").append(esc(s.type()))
                     .append("</td><td>").append(GradientMonitor.sci(s.gradNorm())).append("</td><td>")
                     .append(GradientMonitor.sci(s.updateRatio())).append("</td><td class=\"l\">").append(esc(act)).append("</td></tr>\n");
