@@ -179,12 +179,13 @@ public final class GradientMonitor implements Callback {
         for (var e : trainer.model().namedModules().entrySet()) {
             Module m = e.getValue();
             Parameter w = m.namedChildren().isEmpty() ? m.namedParameters().get("weight") : null;
+            String act = activationName(m);
             if (w != null && w.dim() >= 2) {
                 last = new Watched(e.getKey(), m.getClass().getSimpleName(), w);
                 watched.add(last);
-            } else if (last != null && last.activation == null && activationName(m) != null) {
+            } else if (last != null && last.activation == null && act != null) {
                 last.activation = m;
-                last.activationName = activationName(m);
+                last.activationName = act;
             }
         }
         nanos += System.nanoTime() - t0;
